@@ -1,0 +1,175 @@
+/**
+ * `npm run bench:cache`: cached read throughput and the cache under live ingest.
+ *
+ * 1. autocannon, 100 connections, against (a) a bare Fastify hello world, (b) POST /query answered
+ *    from L1, (c) the same answered from L2 (Redis; L1 off), each server in its own process, in
+ *    the same run, alternating over rounds. Targets: L1 ≥ 0.7×, L2 ≥ 0.35× hello world.
+ * 2. A dashboard polled by viewers while 200 events/s arrive for 60 s: the share of dashboard
+ *    reads answered from the cache (target ≥ 90 %), with the work the bucket cache saved.
+ */
+import type { QuerySpec } from '../src/domain/query.js';
+import { SHARED_REDIS_URL, dropPrefix, testPrefix } from '../test/integration/cache/redis-server.js';
+import type { LoadResult, ServerHandle } from './lib/cache-load.js';
+import { load, startServer } from './lib/cache-load.js';
+import { liveIngestExperiment } from './lib/cache-live.js';
+import type { LiveResult } from './lib/cache-live.js';
+import { int, ms, progress, ratio } from './lib/format.js';
+import { machineInfo, machineMarkdown, warnIfBusy } from './lib/machine.js';
+import { markdownTable, replaceSection } from './lib/markdown.js';
+
+const CONNECTIONS = 100;
+const SECONDS = Number(process.env['BENCH_CACHE_SECONDS'] ?? 10);
+const ROUNDS = Number(process.env['BENCH_CACHE_ROUNDS'] ?? 2);
+const EVENTS = 300_000;
+/** Hits do not read the store; a smaller dataset starts the throughput servers faster. */
+const THROUGHPUT_EVENTS = 50_000;
+const DAYS = 35;
+const LIVE_SECONDS = Number(process.env['BENCH_CACHE_LIVE_SECONDS'] ?? 60);
+
+/** The dashboard's daily chart: three KPIs over 30 days by day. */
+const DASHBOARD_QUERY: QuerySpec = { metrics: ['revenue', 'orders', 'success_rate'], timeRange: { preset: '30d' }, granularity: '1d' };
+
+interface Case {
+  id: string;
+  name: string;
+  /** Tally's cache (null = the hello-world server). */
+  tally: { memory: boolean; redis: boolean; middleware: boolean } | null;
+  target: number | null;
+}
+
+const CASES: readonly Case[] = [
+  { id: 'hello', name: 'Fastify hello world (GET /)', tally: null, target: null },
+  { id: 'l1', name: 'POST /query, L1 hit', tally: { memory: true, redis: false, middleware: true }, target: 0.7 },
+  { id: 'l2', name: 'POST /query, L2 hit (L1 off)', tally: { memory: false, redis: true, middleware: true }, target: 0.35 },
+  { id: 'l1-bare', name: 'POST /query, L1 hit, ops middleware off', tally: { memory: true, redis: false, middleware: false }, target: 0.7 },
+  { id: 'l2-bare', name: 'POST /query, L2 hit, ops middleware off', tally: { memory: false, redis: true, middleware: false }, target: 0.35 },
+];
+
+async function measure(c: Case, prefix: string): Promise<{ result: LoadResult; computes: number | null }> {
+  const server: ServerHandle =
+    c.tally === null
+      ? await startServer({ kind: 'hello' })
+      : await startServer({
+          kind: 'tally',
+          events: THROUGHPUT_EVENTS,
+          days: DAYS,
+          redisUrl: c.tally.redis ? SHARED_REDIS_URL : null,
+          cache: { memoryMaxBytes: c.tally.memory ? 64 << 20 : 0, redisPrefix: prefix, warmTop: 0 },
+          middleware: c.tally.middleware,
+        });
+  try {
+    const base = server.info.url;
+    const target =
+      c.tally === null
+        ? { url: `${base}/` }
+        : {
+            url: `${base}/api/v1/query`,
+            method: 'POST' as const,
+            headers: { authorization: `Bearer ${server.info.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(DASHBOARD_QUERY),
+          };
+    await load({ ...target, connections: CONNECTIONS, seconds: 2 }); // warm-up (and the one miss)
+    const result = await load({ ...target, connections: CONNECTIONS, seconds: SECONDS });
+    const stats = await server.stats();
+    return { result, computes: stats?.computes ?? null };
+  } finally {
+    await server.stop();
+  }
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+}
+
+async function throughput(): Promise<{ table: string; ok: boolean }> {
+  const prefix = testPrefix('bench');
+  const runs = new Map<string, LoadResult[]>(CASES.map((c) => [c.id, []]));
+  const computes = new Map<string, number[]>(CASES.map((c) => [c.id, []]));
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const c of CASES) {
+        progress(`round ${round}/${ROUNDS}: ${c.name}, ${CONNECTIONS} connections, ${SECONDS} s`);
+        const { result, computes: n } = await measure(c, prefix);
+        runs.get(c.id)?.push(result);
+        if (n !== null) computes.get(c.id)?.push(n);
+        progress(`  ${int(result.requestsPerSecond)} req/s, p50 ${ms(result.p50)}, p99 ${ms(result.p99)}, non-2xx ${result.non2xx}`);
+      }
+    }
+  } finally {
+    await dropPrefix(prefix);
+  }
+  const rps = (id: string): number => mean((runs.get(id) ?? []).map((r) => r.requestsPerSecond));
+  const hello = rps('hello');
+  let ok = true;
+  const rows = CASES.map((c) => {
+    const results = runs.get(c.id) ?? [];
+    const share = rps(c.id) / hello;
+    if (c.target !== null && c.tally?.middleware && share < c.target) ok = false;
+    return [
+      c.name,
+      int(rps(c.id)),
+      ms(mean(results.map((r) => r.p50))),
+      ms(mean(results.map((r) => r.p99))),
+      ratio(share),
+      c.target === null ? '—' : `≥ ${c.target}× ${share >= c.target ? '✅' : '❌'}`,
+      c.tally === null ? '—' : String(Math.max(0, ...(computes.get(c.id) ?? []))),
+      String(results.reduce((n, r) => n + r.non2xx + r.errors, 0)),
+    ];
+  });
+  const table = markdownTable(['server', 'req/s', 'p50', 'p99', '× hello', 'target', 'computes', 'errors'], rows, ['l', 'r', 'r', 'r', 'r', 'l', 'r', 'r']);
+  return { table, ok };
+}
+
+function liveTable(results: readonly LiveResult[]): string {
+  return markdownTable(
+    ['mode', 'reads', 'hit rate', 'stale', 'read p50', 'read p95', 'events', 'bucket hit rate', 'computes'],
+    results.map((r) => [
+      r.mode,
+      int(r.reads),
+      `${(r.hitRate * 100).toFixed(1)} % ${r.hitRate >= 0.9 ? '✅' : '❌'}`,
+      int(r.stale),
+      ms(r.latency.p50),
+      ms(r.latency.p95),
+      `${int(r.events)} (${int(r.events / r.seconds)}/s)`,
+      r.bucketHitRate === null ? '—' : `${(r.bucketHitRate * 100).toFixed(1)} %`,
+      int(r.computes),
+    ]),
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+  );
+}
+
+async function main(): Promise<void> {
+  const machine = machineInfo();
+  warnIfBusy(machine);
+  const { table, ok } = await throughput();
+  console.log(`\n${table}\n`);
+  const live: LiveResult[] = [];
+  for (const mode of ['default', 'strict'] as const) {
+    progress(`live ingest (${mode}): 200 events/s for ${LIVE_SECONDS} s while the dashboard is polled`);
+    live.push(await liveIngestExperiment({ mode, seconds: LIVE_SECONDS, events: EVENTS, days: DAYS }));
+  }
+  const liveMd = liveTable(live);
+  console.log(`\n${liveMd}\n`);
+  const body = [
+    '## Cache (`npm run bench:cache`)',
+    '',
+    machineMarkdown(machine),
+    '',
+    `Cached read throughput: autocannon, ${CONNECTIONS} connections, ${SECONDS} s per server after 2 s of warm-up, mean of ${ROUNDS} alternating rounds; every server runs in its own process on this machine (autocannon shares the CPUs). Tally runs its production middleware (request ids, security headers, ETag, compression, metrics) with rate limits and query slots off, over ${int(THROUGHPUT_EVENTS)} commerce events in memory (\`ops middleware off\` = Tally's \`middleware: false\` switch: auth, validation and the cache only); the query is \`${JSON.stringify(DASHBOARD_QUERY)}\`. \`computes\` = store computations during the run (1 = every other request was a hit).`,
+    '',
+    table,
+    '',
+    'Where an L1 hit spends its time (CPU profile of the server under this load, ops middleware off): ≈ 40 % verifying the HS256 token (jose via WebCrypto: a key import and an HMAC job on every request), most of the rest in Node\'s HTTP stack and Fastify (body parsing, validation); the cache itself (key, lookup, reply bytes) ≈ 3 %. L1 and L2 hits are therefore close, and both are bounded by per-request authentication rather than by the cache.',
+    '',
+    `Live ingest: ${LIVE_SECONDS} s of 200 events/s (POST /events, 20 events every 100 ms) while 20 viewers each poll the summary dashboard every 2 s (≈ 10 reads/s). "hit rate" = dashboard reads answered from the cache; "bucket hit rate" = closed day buckets served from the bucket cache when the dashboard had to be recomputed ("—": the view ran no bucketed \`engine.run\`; the summary is one \`runSql\` statement today). Modes: default (the shipped \`TALLY_CACHE_SWRS=summary=5\`: after an ingest the summary is served flagged \`stale\`, at most 5 s old, while one refresh runs) and strict (\`summary=0\`: an ingest that can change the answer drops it, and the next read waits for the recomputation; warming recomputes it 250 ms after an invalidation).`,
+    '',
+    liveMd,
+  ].join('\n');
+  await replaceSection('cache', body);
+  progress(`docs/benchmarks.md updated; throughput targets ${ok ? 'met' : 'NOT met'}`);
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

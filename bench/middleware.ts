@@ -1,0 +1,176 @@
+/**
+ * `npm run bench:middleware`: what the production HTTP stack costs. The same cached read
+ * (POST /api/v1/query, answered from the memory cache after the first request) against two apps
+ * in one server process — full stack on, stack off — with autocannon in this process, in
+ * alternating rounds so drift in the machine hits both sides alike. Target: with the stack on,
+ * throughput at most 15 % lower than with it off.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { int, ms, progress } from './lib/format.js';
+import { machineMarkdown } from './lib/machine.js';
+import { markdownTable, replaceSection } from './lib/markdown.js';
+import type { MiddlewareServers } from './workers/middleware-server.js';
+
+const EVENTS = 50_000;
+const CONNECTIONS = 50;
+const WARMUP_SECONDS = 3;
+const ROUND_SECONDS = 5;
+const ROUNDS = 2;
+const TARGET = 0.85;
+
+const QUERY = JSON.stringify({ metrics: ['revenue', 'orders', 'success_rate'], dimensions: ['currency'], timeRange: { preset: '7d' }, granularity: '1d' });
+
+interface Variant {
+  name: string;
+  headers: Record<string, string>;
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'API client (no Accept-Encoding)', headers: {} },
+  { name: 'browser (Accept-Encoding: br, gzip)', headers: { 'accept-encoding': 'br, gzip, deflate' } },
+];
+
+interface Sample {
+  /** Server CPU time (user + system) spent in the phase, µs. */
+  cpu: number;
+  requests: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  bytes: number;
+}
+
+type CpuProbe = () => Promise<number>;
+
+async function load(url: string, token: string, headers: Record<string, string>, seconds: number, cpu: CpuProbe): Promise<Sample> {
+  const before = await cpu();
+  const result = await autocannon({
+    url: `${url}/api/v1/query`,
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    body: QUERY,
+    connections: CONNECTIONS,
+    duration: seconds,
+    pipelining: 1,
+  });
+  return {
+    cpu: (await cpu()) - before,
+    requests: result.requests.total,
+    seconds: result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    bytes: result.throughput.total,
+  };
+}
+
+function merge(samples: Sample[]): Sample {
+  const sum = (f: (s: Sample) => number) => samples.reduce((a, s) => a + f(s), 0);
+  return {
+    cpu: sum((s) => s.cpu),
+    requests: sum((s) => s.requests),
+    seconds: sum((s) => s.seconds),
+    p50: sum((s) => s.p50) / samples.length,
+    p99: sum((s) => s.p99) / samples.length,
+    non2xx: sum((s) => s.non2xx),
+    errors: sum((s) => s.errors),
+    bytes: sum((s) => s.bytes),
+  };
+}
+
+async function startServers(): Promise<{ servers: MiddlewareServers; cpu: CpuProbe; stop: () => Promise<void> }> {
+  const script = fileURLToPath(new URL('./workers/middleware-server.ts', import.meta.url));
+  const child = fork(script, [JSON.stringify({ events: EVENTS })], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const servers = await new Promise<MiddlewareServers>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as MiddlewareServers));
+    child.once('exit', (code) => reject(new Error(`middleware-server exited with ${String(code)}`)));
+  });
+  return {
+    servers,
+    cpu: () =>
+      new Promise<number>((resolve) => {
+        child.once('message', (m) => resolve((m as { cpu: number }).cpu));
+        child.send({ cmd: 'cpu' });
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.send({ cmd: 'exit' });
+      }),
+  };
+}
+
+async function main(): Promise<void> {
+  progress(`starting the server process (${int(EVENTS)} commerce events, two apps)`);
+  const { servers, cpu, stop } = await startServers();
+  const rows: string[][] = [];
+  const verdicts: boolean[] = [];
+  try {
+    // One request each fills the caches; the warm-up lets V8 optimize both paths.
+    for (const url of [servers.on, servers.off]) await load(url, servers.token, {}, 1, cpu);
+    for (const variant of VARIANTS) {
+      progress(`${variant.name}: warm-up ${WARMUP_SECONDS} s per side`);
+      await load(servers.off, servers.token, variant.headers, WARMUP_SECONDS, cpu);
+      await load(servers.on, servers.token, variant.headers, WARMUP_SECONDS, cpu);
+      const on: Sample[] = [];
+      const off: Sample[] = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        progress(`${variant.name}: round ${round}/${ROUNDS}, ${ROUND_SECONDS} s stack off, ${ROUND_SECONDS} s stack on`);
+        off.push(await load(servers.off, servers.token, variant.headers, ROUND_SECONDS, cpu));
+        on.push(await load(servers.on, servers.token, variant.headers, ROUND_SECONDS, cpu));
+      }
+      const a = merge(off);
+      const b = merge(on);
+      const rpsOff = a.requests / a.seconds;
+      const rpsOn = b.requests / b.seconds;
+      const ratio = rpsOn / rpsOff;
+      // Server CPU per request: what the stack costs, apart from what other processes take.
+      const cpuOff = a.cpu / a.requests;
+      const cpuOn = b.cpu / b.requests;
+      const cpuRatio = cpuOff / cpuOn;
+      verdicts.push(ratio >= TARGET);
+      for (const [label, s, rps, cpuPer] of [['off', a, rpsOff, cpuOff], ['on', b, rpsOn, cpuOn]] as const) {
+        if (s.non2xx > 0 || s.errors > 0) throw new Error(`${variant.name}, stack ${label}: ${s.non2xx} non-2xx replies and ${s.errors} errors`);
+        rows.push([
+          variant.name,
+          label === 'on' ? '**full stack**' : 'stack off',
+          int(rps),
+          ms(s.p50),
+          ms(s.p99),
+          int(s.bytes / s.requests),
+          `${Math.round(cpuPer)} µs`,
+          label === 'on' ? `${(ratio * 100).toFixed(1)} %` : '100 %',
+          label === 'on' ? `${(cpuRatio * 100).toFixed(1)} %` : '100 %',
+          label === 'on' ? (ratio >= TARGET ? 'yes' : '**no**') : '',
+        ]);
+      }
+      console.log(`${variant.name}: ${int(rpsOff)} req/s off, ${int(rpsOn)} req/s on → ${(ratio * 100).toFixed(1)} %; server CPU/request ${Math.round(cpuOff)} µs off, ${Math.round(cpuOn)} µs on → capacity ${(cpuRatio * 100).toFixed(1)} %`);
+    }
+  } finally {
+    await stop();
+  }
+
+  const body = [
+    '## Middleware stack cost',
+    '',
+    machineMarkdown(),
+    '',
+    `Method: one server process holds two Tally apps over the same in-memory DuckDB (${int(EVENTS)} commerce demo events), each with its own engine and memory cache: one with the full production stack as \`tally serve\` runs it by default (request ids, the access log at info level into /dev/null, security headers, compression, ETag and Cache-Control, Prometheus and /system statistics, per-org rate limits with budgets too large to be reached, query slots; CORS is off until origins are configured), one with it off (errors, auth and routes only, no logger). autocannon in the parent process, ${CONNECTIONS} connections, POSTs the same query — a cached read: after the first request every answer comes from the memory cache. Per client kind: ${WARMUP_SECONDS} s warm-up per side, then ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s (off, on). Target: full stack ≥ ${TARGET * 100} % of the throughput with the stack off.`,
+    '',
+    markdownTable(['client', 'stack', 'req/s', 'p50', 'p99', 'bytes/reply', 'server CPU/req', 'req/s vs off', 'capacity vs off', 'target met (req/s)?'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
+    '',
+    'The browser row includes the compression work (brotli, quality 4) for replies of 1 KiB or more; the reply of this query is larger than that. **capacity vs off** = server CPU per request with the stack off / with it on: the share of throughput left when the server is CPU-bound, measured from the server process\'s own CPU time, so it holds when other processes compete for the machine (req/s does not).',
+  ].join('\n');
+  await replaceSection('middleware', body);
+  progress(`docs/benchmarks.md updated; target ${verdicts.every(Boolean) ? 'met' : 'NOT met'}`);
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

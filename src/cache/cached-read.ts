@@ -1,0 +1,115 @@
+/**
+ * The one helper a read route uses to answer from the cache (how to opt in: src/cache/README.md).
+ *
+ *   handler: (request, reply) => cachedRead(request, reply,
+ *     { endpoint: 'summary', keyInput: { range, kpis } },
+ *     () => views.summary(engine, org, range))
+ *
+ * `compute` returns the JSON body. It runs at most once per key at a time (single-flight), and
+ * what it reads through the engine becomes the entry's invalidation tags. The reply is serialized
+ * once; a hit sends the stored bytes with meta.cache filled in (body.ts). `keyInput` must hold
+ * everything the answer depends on besides the org and the model version, e.g. the viewer's actor
+ * for "me" fields; the helper normalizes key order, the route normalizes meaning (keys.ts).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../domain/errors.js';
+import type { AppendedNotice } from '../ingest/ingest-service.js';
+import type { Telemetry } from '../ops/telemetry.js';
+import { metaOf, render, serializeBody, weakTag } from './body.js';
+import type { Compute } from './layered.js';
+import type { TallyCache } from './tally-cache.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by buildApp; routes reach it through cachedRead. */
+    tallyCache: TallyCache | null;
+  }
+}
+
+export interface CachedReadOptions {
+  /** Names the TTL (TALLY_CACHE_TTLS) and is part of the key: `query`, `summary`, `timeseries`… */
+  endpoint: string;
+  /**
+   * Everything the answer depends on besides org and model version; key order does not matter,
+   * a top-level `refresh` is ignored (so `{ ...request.query }` is a fine key input).
+   */
+  keyInput: unknown;
+  /** Default: the caller's org (the authenticated user's). */
+  org?: string;
+  /** Overrides the configured TTL of the endpoint. */
+  ttlSeconds?: number;
+}
+
+/** `?refresh=true` or `Cache-Control: no-cache` (or `no-store`): compute now. */
+export function wantsBypass(request: FastifyRequest): boolean {
+  const query = request.query as Record<string, unknown> | undefined;
+  const refresh = query?.['refresh'];
+  if (refresh === true || refresh === 'true' || refresh === '1') return true;
+  const control = request.headers['cache-control'];
+  return typeof control === 'string' && /\bno-(cache|store)\b/i.test(control);
+}
+
+/** `refresh` is the bypass switch, never part of what an answer depends on. */
+function withoutRefresh(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input) || !('refresh' in input)) return input;
+  const { refresh: _refresh, ...rest } = input as Record<string, unknown>;
+  return rest;
+}
+
+function orgOf(request: FastifyRequest): string {
+  const p = request.principal;
+  if (p?.kind !== 'user') throw new AppError('UNAUTHORIZED', 'A user token is required.');
+  return p.org;
+}
+
+export function cacheOf(app: FastifyInstance): TallyCache | null {
+  return app.tallyCache ?? null;
+}
+
+export async function cachedRead(request: FastifyRequest, reply: FastifyReply, options: CachedReadOptions, compute: Compute): Promise<FastifyReply> {
+  const cache = cacheOf(request.server);
+  const org = options.org ?? orgOf(request);
+  reply.header('content-type', 'application/json; charset=utf-8');
+  if (cache === null) {
+    // No cache wired (a bare buildApp): the same reply shape, computed every time.
+    const body = serializeBody(await compute());
+    const entry = { ...body, generatedAt: Date.now(), ttlSeconds: 0 };
+    return reply.send(render(entry, metaOf(entry, false, null)));
+  }
+  const policy = cache.policy(options.endpoint);
+  const ttl = options.ttlSeconds === undefined ? policy : { ...policy, ttlSeconds: options.ttlSeconds };
+  const key = cache.key(options.endpoint, org, withoutRefresh(options.keyInput));
+  const served = await cache.serve({ key, org, policy: ttl, bypass: wantsBypass(request) }, compute);
+  reply.header('x-cache', served.hit ? `hit; layer=${served.layer}${served.stale ? '; stale' : ''}` : 'miss');
+  const etag = served.etag !== undefined ? served.etag : served.entry.splice === 'meta' ? weakTag(served.entry.prefix) : null;
+  if (etag !== null) reply.header('etag', etag);
+  return reply.send(served.bytes);
+}
+
+/**
+ * Called by buildApp: makes the cache reachable from routes, logs through the app's logger, and
+ * invalidates on every committed ingest (the ingest replies after L1, L2 and the other instances
+ * were told). The listener is removed when the app closes; the cache itself belongs to the caller.
+ */
+export function wireCache(
+  app: FastifyInstance,
+  cache: TallyCache | null,
+  ingest: { onAppended(l: (n: AppendedNotice) => Promise<void>): () => void },
+  telemetry?: Pick<Telemetry, 'sources'>,
+): void {
+  app.decorate('tallyCache', cache);
+  if (cache === null) return;
+  cache.setLogger(app.log);
+  // GET /system and /metrics read the hit rate from the cache's own counters.
+  if (telemetry) telemetry.sources.cache = cache;
+  const off = ingest.onAppended(async (notice) => {
+    try {
+      await cache.onAppended(notice);
+    } catch (err) {
+      app.log.error({ err, org: notice.org }, 'cache: invalidation after ingest failed');
+    }
+  });
+  app.addHook('onClose', async () => {
+    off();
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * L1: an in-process LRU (lru-cache) bounded by bytes and entries. Each entry keeps one buffer:
+ * the reply exactly as an L1 hit sends it, so a hit copies nothing. An index per org makes
+ * invalidation touch only that org's entries.
+ */
+import { LRUCache } from 'lru-cache';
+import type { CacheEntry, CacheLayer, LayerStats } from './port.js';
+import { entryOverhead } from './port.js';
+import { metaOf, tailFor, weakTag } from './body.js';
+import { matches } from './tags.js';
+import type { InvalidationRule } from './tags.js';
+
+export interface MemoryLayerOptions {
+  maxBytes: number;
+  maxEntries: number;
+  now?: () => number;
+}
+
+/** An L1 record: the entry plus the bytes of an L1 hit (its prefix is a view into them). */
+export interface MemoryRecord {
+  entry: CacheEntry;
+  hitBytes: Buffer;
+  /** The reply's weak ETag, computed once (null for bytes without a trailing meta). */
+  etag: string | null;
+  size: number;
+}
+
+/** A private copy: small Buffers live in a shared 8 KiB pool slab, which a view would pin. */
+function ownCopy(parts: readonly Buffer[]): Buffer {
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  const out = Buffer.allocUnsafeSlow(length);
+  let at = 0;
+  for (const p of parts) at += p.copy(out, at);
+  return out;
+}
+
+export class MemoryLayer implements CacheLayer {
+  readonly name = 'memory' as const;
+  private readonly lru: LRUCache<string, MemoryRecord>;
+  private readonly byOrg = new Map<string, Set<string>>();
+  private readonly now: () => number;
+  private hits = 0;
+  private misses = 0;
+  evictions = 0;
+
+  constructor(options: MemoryLayerOptions) {
+    this.now = options.now ?? Date.now;
+    this.lru = new LRUCache<string, MemoryRecord>({
+      max: Math.max(1, options.maxEntries),
+      maxSize: Math.max(1, options.maxBytes),
+      sizeCalculation: (r) => Math.max(1, r.size),
+      dispose: (record, key, reason) => {
+        if (reason === 'evict') this.evictions++;
+        // On overwrite the key stays, so its index slot does too.
+        if (reason !== 'set') this.unindex(record.entry.tags.org, key);
+      },
+    });
+  }
+
+  /** The L1 fast path: the record when present and not expired (stale ones included). Sync. */
+  peek(key: string): MemoryRecord | null {
+    const record = this.lru.get(key);
+    if (record === undefined) {
+      this.misses++;
+      return null;
+    }
+    if (this.now() >= record.entry.expiresAt) {
+      this.lru.delete(key);
+      this.misses++;
+      return null;
+    }
+    this.hits++;
+    return record;
+  }
+
+  async get(key: string): Promise<CacheEntry | null> {
+    return this.peek(key)?.entry ?? null;
+  }
+
+  async getMany(keys: readonly string[]): Promise<Array<CacheEntry | null>> {
+    return keys.map((k) => this.peek(k)?.entry ?? null);
+  }
+
+  /** Stores the entry; false when it is too big for this layer or already expired. */
+  put(key: string, entry: CacheEntry): boolean {
+    const ttl = entry.expiresAt - this.now();
+    if (ttl <= 0) return false;
+    const tail = tailFor(entry, metaOf(entry, true, 'memory'));
+    const hitBytes = ownCopy([entry.prefix, tail]);
+    const stored: CacheEntry = { ...entry, prefix: hitBytes.subarray(0, entry.prefix.length) };
+    const size = hitBytes.length + entryOverhead(entry.tags);
+    if (size > this.lru.maxSize) return false;
+    const etag = entry.splice === 'meta' ? weakTag(stored.prefix) : null;
+    this.lru.set(key, { entry: stored, hitBytes, etag, size }, { ttl: Math.ceil(ttl) });
+    let keys = this.byOrg.get(entry.tags.org);
+    if (!keys) this.byOrg.set(entry.tags.org, (keys = new Set()));
+    keys.add(key);
+    return true;
+  }
+
+  async set(key: string, entry: CacheEntry): Promise<void> {
+    this.put(key, entry);
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (const k of keys) this.lru.delete(k);
+  }
+
+  /** Sync, so that an ingest's own instance is fresh before the ingest replies. */
+  invalidateNow(rule: InvalidationRule): number {
+    if (rule.kind === 'org' && rule.org === null) {
+      const n = this.lru.size;
+      this.lru.clear();
+      return n;
+    }
+    const keys = this.byOrg.get(rule.org as string);
+    if (!keys) return 0;
+    const doomed: string[] = [];
+    const now = this.now();
+    let softened = 0;
+    for (const k of keys) {
+      const record = this.lru.peek(k, { allowStale: true });
+      if (record && !matches(record.entry.tags, rule)) continue;
+      if (record && record.entry.graceMs > 0 && rule.kind === 'events' && now < record.entry.expiresAt) {
+        // Stale-while-revalidate after an ingest: served (marked stale) while one refresh runs.
+        const e = record.entry;
+        record.entry = { ...e, freshUntil: Math.min(e.freshUntil, now), expiresAt: Math.min(e.expiresAt, now + e.graceMs) };
+        softened++;
+      } else {
+        doomed.push(k);
+      }
+    }
+    for (const k of doomed) {
+      this.lru.delete(k);
+      keys.delete(k); // a key missing from the LRU has no dispose to do it
+    }
+    return doomed.length + softened;
+  }
+
+  async invalidate(rule: InvalidationRule): Promise<number> {
+    return this.invalidateNow(rule);
+  }
+
+  /** The entry without counting a lookup or touching recency (the warmer looks before it works). */
+  inspect(key: string): CacheEntry | null {
+    const record = this.lru.peek(key);
+    return record && this.now() < record.entry.expiresAt ? record.entry : null;
+  }
+
+  async clear(): Promise<void> {
+    this.lru.clear();
+    this.byOrg.clear();
+  }
+
+  /** Drops expired entries so that entries/bytes in the stats mean what is really held. */
+  purgeExpired(): void {
+    const now = this.now();
+    for (const [key, record] of this.lru.entries()) if (now >= record.entry.expiresAt) this.lru.delete(key);
+    this.lru.purgeStale();
+  }
+
+  stats(): LayerStats {
+    return { hits: this.hits, misses: this.misses, entries: this.lru.size, bytes: this.lru.calculatedSize };
+  }
+
+  async close(): Promise<void> {
+    await this.clear();
+  }
+
+  private unindex(org: string, key: string): void {
+    const keys = this.byOrg.get(org);
+    if (!keys) return;
+    keys.delete(key);
+    if (keys.size === 0) this.byOrg.delete(org);
+  }
+}

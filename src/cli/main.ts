@@ -1,0 +1,120 @@
+/** The `tally` command: serve, seed, keys, users, token. */
+import { signToken } from '../auth/jwt.js';
+import { ROLES } from '../auth/principal.js';
+import type { Role } from '../auth/principal.js';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { openRuntime } from '../runtime.js';
+import { parse, parseDuration, requireString, UsageError } from './args.js';
+import { seedDataset, seedPlansFromArgs } from './seed.js';
+import { serve } from './serve.js';
+import { usersCommand } from './users.js';
+
+const USAGE = `Usage: tally <command> [options]
+
+Commands:
+  serve [--demo]                          start the HTTP API (--demo seeds org "demo" when empty)
+  seed [--dataset learning|support|commerce|all] [--events N] [--days D] [--org ORG] [--seed S]
+  keys create --org ORG [--name NAME]     print a new ingest key once
+  keys list --org ORG                     list an org's ingest keys (prefixes only)
+  keys revoke --org ORG --id ID           revoke an ingest key
+  users create --org ORG --email E --role admin|analyst|viewer [--actor ID] [--password P]
+                                          create a dashboard user (password from a hidden prompt or stdin)
+  users list --org ORG                    list an org's users
+  users disable --org ORG --id ID         disable a user (its sessions end)
+  token --org ORG --role admin|analyst|viewer [--actor ID] [--sub SUB] [--ttl 1h]
+
+Configuration comes from the environment (TALLY_PORT, TALLY_DB, TALLY_JWT_SECRET, …; see docs/configuration.md).`;
+
+async function withRuntime<T>(fn: (rt: Awaited<ReturnType<typeof openRuntime>>) => Promise<T>): Promise<T> {
+  const runtime = await openRuntime(loadConfig());
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function keysCommand(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  const values = parse(rest, { org: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' } });
+  const org = requireString(values, 'org');
+  await withRuntime(async (rt) => {
+    if (sub === 'create') {
+      const created = await rt.keys.create(org, typeof values['name'] === 'string' ? values['name'] : null);
+      console.log(created.key);
+    } else if (sub === 'list') {
+      for (const k of await rt.keys.list(org)) console.log(`${k.id}  ${k.prefix}…  ${k.createdAt}  ${k.revokedAt ? 'revoked ' + k.revokedAt : 'active'}  ${k.name ?? ''}`);
+    } else if (sub === 'revoke') {
+      const ok = await rt.keys.revoke(org, requireString(values, 'id'));
+      if (!ok) throw new UsageError('no such active key in that org');
+      console.log('revoked');
+    } else {
+      throw new UsageError('keys needs create, list or revoke');
+    }
+  });
+}
+
+async function tokenCommand(argv: string[]): Promise<void> {
+  const values = parse(argv, {
+    org: { type: 'string' },
+    role: { type: 'string' },
+    actor: { type: 'string' },
+    sub: { type: 'string' },
+    ttl: { type: 'string', default: '1h' },
+  });
+  const org = requireString(values, 'org');
+  const role = requireString(values, 'role');
+  if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  const ttl = parseDuration(String(values['ttl']));
+  const actor = typeof values['actor'] === 'string' ? values['actor'] : null;
+  await withRuntime(async (rt) => {
+    if (!rt.jwt) throw new UsageError('TALLY_JWT_SECRET is not set');
+    const sub = typeof values['sub'] === 'string' ? values['sub'] : `cli-${role}`;
+    console.log(await signToken(rt.jwt, { sub, org, role: role as Role, actor }, ttl));
+  });
+}
+
+async function seedCommand(argv: string[]): Promise<void> {
+  const plans = seedPlansFromArgs(argv);
+  await withRuntime(async (rt) => {
+    for (const plan of plans) {
+      const started = Date.now();
+      const n = await seedDataset(rt.store, plan);
+      console.log(`${plan.dataset}: ${n.toLocaleString('en')} events into org "${plan.org}" in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+  });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve': {
+        const values = parse(rest, { demo: { type: 'boolean', default: false } });
+        await serve(loadConfig(), { demo: values['demo'] === true });
+        return;
+      }
+      case 'seed':
+        return await seedCommand(rest);
+      case 'keys':
+        return await keysCommand(rest);
+      case 'users':
+        return await usersCommand(rest);
+      case 'token':
+        return await tokenCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+        console.log(USAGE);
+        return;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      console.error(err instanceof UsageError ? `${err.message}\n\n${USAGE}` : err.message);
+      process.exit(err instanceof UsageError ? 64 : 78);
+    }
+    throw err;
+  }
+}

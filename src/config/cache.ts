@@ -1,0 +1,118 @@
+/**
+ * The cache part of the configuration (docs/cache.md): TTLs and stale-while-revalidate per
+ * endpoint, the L1 bounds, the Redis key prefix and timeout, and warming. Parsed by loadConfig;
+ * every bad value names its variable.
+ */
+import { ConfigError } from './config-error.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface CacheConfig {
+  /** TALLY_CACHE=off answers every read from the store (the helpers still add meta.cache). */
+  enabled: boolean;
+  /** Default TTL of a cached answer, seconds; 0 = no caching unless an endpoint sets one. */
+  ttlSeconds: number;
+  /** Per endpoint (`query`, `summary`, `timeseries`…) TTL overrides. */
+  ttls: Record<string, number>;
+  swrSeconds: number;
+  swrs: Record<string, number>;
+  /** How long closed time buckets are kept (they change only through late events); 0 = no bucket cache. */
+  bucketTtlSeconds: number;
+  /** L1 bound in bytes; 0 = no L1 (every hit from Redis). */
+  memoryMaxBytes: number;
+  memoryMaxEntries: number;
+  redisPrefix: string;
+  /** A Redis cache command not answered within this counts as a miss. */
+  redisTimeoutMs: number;
+  /** Popular answers kept warm per org; 0 = no warming. */
+  warmTop: number;
+  warmIntervalSeconds: number;
+  /** Delay between an invalidation and the refresh of the org's popular answers. */
+  warmDelayMs: number;
+}
+
+export function defaultCacheConfig(): CacheConfig {
+  return {
+    enabled: true,
+    ttlSeconds: 60,
+    // "Last minute" answers age by themselves; new events invalidate them anyway.
+    ttls: { realtime: 5 },
+    swrSeconds: 0,
+    // The KPI summary is the dashboard polled while events arrive: it may answer one refresh
+    // behind (flagged stale, at most 5 s) rather than make every viewer wait after each ingest.
+    swrs: { summary: 5 },
+    bucketTtlSeconds: 6 * 3600,
+    memoryMaxBytes: 64 * 1024 * 1024,
+    memoryMaxEntries: 10_000,
+    redisPrefix: 'tally:cache:',
+    redisTimeoutMs: 250,
+    warmTop: 20,
+    warmIntervalSeconds: 300,
+    warmDelayMs: 250,
+  };
+}
+
+function raw(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? null : value;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === null) return fallback;
+  if (!/^\d+$/.test(value)) throw new ConfigError(name, `must be an integer, got "${value}"`);
+  const n = Number(value);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** `query=60,summary=30`: endpoint names and whole seconds. */
+function perEndpoint(env: Env, name: string, max: number): Record<string, number> {
+  const value = raw(env, name);
+  const out: Record<string, number> = {};
+  if (value === null) return out;
+  for (const part of value.split(',')) {
+    const [endpoint, seconds, extra] = part.split('=').map((s) => s.trim());
+    if (!endpoint || !/^[a-z][a-z0-9_-]{0,63}$/.test(endpoint) || seconds === undefined || extra !== undefined || !/^\d+$/.test(seconds)) {
+      throw new ConfigError(name, `must be a list of endpoint=seconds pairs like query=60,summary=30, got "${part.trim()}"`);
+    }
+    if (Number(seconds) > max) throw new ConfigError(name, `${endpoint} must be at most ${max} seconds`);
+    out[endpoint] = Number(seconds);
+  }
+  return out;
+}
+
+function enabled(env: Env): boolean {
+  const value = raw(env, 'TALLY_CACHE')?.toLowerCase() ?? null;
+  if (value === null || ['on', 'true', '1', 'yes'].includes(value)) return true;
+  if (['off', 'false', '0', 'no'].includes(value)) return false;
+  throw new ConfigError('TALLY_CACHE', `must be on or off, got "${value}"`);
+}
+
+export function readCacheConfig(env: Env): CacheConfig {
+  const d = defaultCacheConfig();
+  const day = 86_400;
+  const prefix = raw(env, 'TALLY_CACHE_PREFIX') ?? d.redisPrefix;
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(prefix)) throw new ConfigError('TALLY_CACHE_PREFIX', 'must be 1–64 of A-Z a-z 0-9 : _ . -');
+  return {
+    enabled: enabled(env),
+    ttlSeconds: int(env, 'TALLY_CACHE_TTL', d.ttlSeconds, 0, day),
+    ttls: { ...d.ttls, ...perEndpoint(env, 'TALLY_CACHE_TTLS', day) },
+    swrSeconds: int(env, 'TALLY_CACHE_SWR', d.swrSeconds, 0, day),
+    swrs: { ...d.swrs, ...perEndpoint(env, 'TALLY_CACHE_SWRS', day) },
+    bucketTtlSeconds: int(env, 'TALLY_CACHE_BUCKET_TTL', d.bucketTtlSeconds, 0, 30 * day),
+    memoryMaxBytes: int(env, 'TALLY_CACHE_MEMORY_BYTES', d.memoryMaxBytes, 0, 64 * 1024 ** 3),
+    memoryMaxEntries: int(env, 'TALLY_CACHE_MEMORY_ENTRIES', d.memoryMaxEntries, 1, 10_000_000),
+    redisPrefix: prefix,
+    redisTimeoutMs: int(env, 'TALLY_CACHE_REDIS_TIMEOUT_MS', d.redisTimeoutMs, 10, 60_000),
+    warmTop: int(env, 'TALLY_CACHE_WARM_TOP', d.warmTop, 0, 1000),
+    warmIntervalSeconds: int(env, 'TALLY_CACHE_WARM_INTERVAL', d.warmIntervalSeconds, 0, day),
+    warmDelayMs: int(env, 'TALLY_CACHE_WARM_DELAY_MS', d.warmDelayMs, 0, 600_000),
+  };
+}
+
+/** The TTL and stale-while-revalidate of one endpoint. */
+export function endpointPolicy(config: CacheConfig, endpoint: string): { ttlSeconds: number; swrSeconds: number } {
+  if (!config.enabled) return { ttlSeconds: 0, swrSeconds: 0 };
+  return { ttlSeconds: config.ttls[endpoint] ?? config.ttlSeconds, swrSeconds: config.swrs[endpoint] ?? config.swrSeconds };
+}

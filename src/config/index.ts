@@ -1,0 +1,142 @@
+/**
+ * Configuration: the only module that reads process.env. Validated once at start; a bad value
+ * stops the process with a message that names the variable.
+ */
+import path from 'node:path';
+import type { AuthConfig } from './auth.js';
+import { readAuthConfig } from './auth.js';
+import type { CacheConfig } from './cache.js';
+import { readCacheConfig } from './cache.js';
+import type { LiveSettings } from './live.js';
+import { readLiveSettings } from './live.js';
+import type { ExportConfig } from './export.js';
+import { readExportConfig } from './export.js';
+import { ConfigError } from './config-error.js';
+import type { OpsConfig } from './ops.js';
+import { readOpsConfig } from './ops.js';
+
+export type { AuthConfig } from './auth.js';
+export type { CacheConfig } from './cache.js';
+export type { LiveSettings } from './live.js';
+export type { ExportConfig } from './export.js';
+export { ConfigError } from './config-error.js';
+export type { OpsConfig, RateClass, RateLimit, RateLimitConfig } from './ops.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Config {
+  env: 'production' | 'development' | 'test';
+  port: number;
+  host: string;
+  /** DuckDB file path (used when databaseUrl is not set). */
+  duckdbPath: string;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  jwtSecret: string | null;
+  jwksUrl: string | null;
+  jwtIssuer: string | null;
+  jwtAudience: string | null;
+  /** Semantic model files; empty = the shipped learning, support and commerce models. */
+  modelPaths: string[];
+  logLevel: LogLevel;
+  /** Largest accepted request body in bytes (413 above). */
+  bodyLimitBytes: number;
+  /** Most events accepted in one POST /events request (413 above). */
+  maxBatchEvents: number;
+  /** Production HTTP: rate limits, query timeout and concurrency, CORS, proxies, metrics (config/ops.ts). */
+  ops: OpsConfig;
+  /** Sign-in: session lifetime, cookie Secure flag, origins allowed to use the session (config/auth.ts). */
+  auth: AuthConfig;
+  /** Answer cache: TTLs per endpoint, L1 bounds, Redis prefix, warming (config/cache.ts, docs/cache.md). */
+  cache: CacheConfig;
+  /** Live updates: connection and message limits, heartbeat, SSE replay, alerts, webhooks (config/live.ts, docs/live.md). */
+  live: LiveSettings;
+  /** Exports: the export directory (TALLY_EXPORT_DIR), job file TTL and job limits (config/export.ts). */
+  exports: ExportConfig;
+}
+
+type Env = Record<string, string | undefined>;
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readUrl(env: Env, name: string, protocols: string[]): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a URL');
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${url.protocol}`);
+  }
+  return raw;
+}
+
+function readString(env: Env, name: string): string | null {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? null : raw;
+}
+
+function readEnvName(env: Env): Config['env'] {
+  const raw = env['NODE_ENV'];
+  if (raw === 'production' || raw === 'test') return raw;
+  return 'development';
+}
+
+function readLogLevel(env: Env, nodeEnv: Config['env']): LogLevel {
+  const raw = env['LOG_LEVEL'];
+  if (raw === undefined || raw === '') return nodeEnv === 'test' ? 'silent' : 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return raw as LogLevel;
+}
+
+function readJwtSecret(env: Env): string | null {
+  const secret = readString(env, 'TALLY_JWT_SECRET');
+  if (secret !== null && Buffer.byteLength(secret) < 32) {
+    throw new ConfigError('TALLY_JWT_SECRET', 'must be at least 32 bytes long');
+  }
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = readEnvName(env);
+  const modelList = readString(env, 'TALLY_MODEL');
+  const duckdbPath = path.resolve(readString(env, 'TALLY_DB') ?? './data/tally.duckdb');
+  const config: Config = {
+    env: nodeEnv,
+    port: readInt(env, 'TALLY_PORT', 8080, 0, 65535),
+    host: readString(env, 'TALLY_HOST') ?? '127.0.0.1',
+    duckdbPath,
+    databaseUrl: readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    jwtSecret: readJwtSecret(env),
+    jwksUrl: readUrl(env, 'TALLY_JWKS_URL', ['https:', 'http:']),
+    jwtIssuer: readString(env, 'TALLY_JWT_ISSUER'),
+    jwtAudience: readString(env, 'TALLY_JWT_AUDIENCE'),
+    modelPaths: modelList === null ? [] : modelList.split(',').map((p) => path.resolve(p.trim())).filter(Boolean),
+    logLevel: readLogLevel(env, nodeEnv),
+    bodyLimitBytes: readInt(env, 'TALLY_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxBatchEvents: readInt(env, 'TALLY_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),
+    ops: readOpsConfig(env),
+    auth: readAuthConfig(env),
+    cache: readCacheConfig(env),
+    live: readLiveSettings(env),
+    exports: readExportConfig(env, path.dirname(duckdbPath)),
+  };
+  if (config.env === 'production' && config.jwtSecret === null && config.jwksUrl === null) {
+    throw new ConfigError('TALLY_JWT_SECRET', 'or TALLY_JWKS_URL is required when NODE_ENV=production');
+  }
+  return config;
+}

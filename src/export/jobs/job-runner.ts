@@ -1,0 +1,222 @@
+/**
+ * Runs asynchronous exports in this process, a few at a time, each into
+ * `<jobs dir>/<id>.<ext>.partial`, renamed to its final name only once complete.
+ *
+ * Lifecycle decisions:
+ * - Submitting checks the org's cap (queued + running) and inserts the job as `queued`; the
+ *   request and its submission time are stored, so a preset like `7d` means the same range
+ *   whenever the job runs.
+ * - On start, jobs still `queued` from an earlier process are queued again (they never began),
+ *   and jobs left `running` are marked `failed` ("interrupted…"): their partial file cannot be
+ *   trusted, and re-running a job that may have brought the process down could repeat that.
+ *   Either way no job is lost silently. On shutdown running jobs are stopped and marked failed
+ *   the same way; queued ones stay queued for the next start.
+ * - Finished files expire after a TTL: a sweeper deletes them and marks the job `expired`.
+ *   Files in the directory that no finished job owns are removed at start.
+ * - Progress (rows written, the expected total when cheap to know) is kept in memory and
+ *   written to the table about once a second.
+ *
+ * One process per store is assumed, as with DuckDB; several instances on a shared PostgreSQL
+ * would need a heartbeat before treating `running` jobs as orphaned.
+ */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError, isAppError } from '../../domain/errors.js';
+import type { WriteContext } from '../formats/writer.js';
+import { FORMAT_INFO } from '../formats/writer.js';
+import type { PreparedExport } from '../prepare.js';
+import type { ExportRequest } from '../types.js';
+import type { ExportJob, ExportJobStore } from './job-store.js';
+
+export interface JobLogger {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface JobRunnerOptions {
+  /** Where job files live (created when missing). */
+  dir: string;
+  maxPerOrg: number;
+  concurrency: number;
+  ttlMs: number;
+  sweepIntervalMs: number;
+  progressIntervalMs: number;
+  now: () => number;
+  prepare(job: ExportJob): Promise<PreparedExport>;
+  write(prepared: PreparedExport, ctx: WriteContext): Promise<number>;
+}
+
+export interface LiveProgress {
+  rows: number;
+  total: number | null;
+}
+
+const INTERRUPTED = 'interrupted: the server stopped while this export was running; submit it again';
+const SHUTDOWN = new Error('server shutdown');
+
+export class JobRunner {
+  private readonly queue: string[] = [];
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly live = new Map<string, LiveProgress>();
+  private readonly submitting = new Map<string, Promise<unknown>>();
+  private sweeper: NodeJS.Timeout | null = null;
+  private started = false;
+  private log: JobLogger = { info: () => {}, error: () => {} };
+
+  constructor(
+    private readonly jobs: ExportJobStore,
+    private readonly o: JobRunnerOptions,
+  ) {}
+
+  async start(log?: JobLogger): Promise<void> {
+    if (log) this.log = log;
+    if (this.started) return;
+    this.started = true;
+    await mkdir(this.o.dir, { recursive: true });
+    for (const job of await this.jobs.withStatus(['running'])) {
+      await this.jobs.markFailed(job.id, this.o.now(), INTERRUPTED);
+      this.log.info({ job: job.id, org: job.org }, 'export job interrupted by a restart: marked failed');
+    }
+    for (const job of await this.jobs.withStatus(['queued'])) this.queue.push(job.id);
+    await this.removeOrphans();
+    this.sweeper = setInterval(() => void this.sweep(), this.o.sweepIntervalMs);
+    this.sweeper.unref();
+    this.pump();
+  }
+
+  /** Stops running jobs (marked failed) and the sweeper; queued jobs stay queued in the table. */
+  async stop(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+    this.queue.length = 0;
+    const runs = [...this.running.values()];
+    for (const r of runs) r.controller.abort(SHUTDOWN);
+    await Promise.allSettled(runs.map((r) => r.done));
+    this.started = false;
+  }
+
+  /** Inserts a job unless the org is at its cap; one submission per org at a time keeps the count exact. */
+  async submit(org: string, user: string, request: ExportRequest, createdAt: number): Promise<ExportJob> {
+    const previous = this.submitting.get(org) ?? Promise.resolve();
+    const attempt = previous.catch(() => undefined).then(async () => {
+      const active = await this.jobs.active(org);
+      if (active >= this.o.maxPerOrg) {
+        throw new AppError('TOO_MANY_EXPORT_JOBS', `Org "${org}" already has ${active} export jobs queued or running (at most ${this.o.maxPerOrg}); wait for one to finish.`);
+      }
+      const id = randomUUID();
+      await this.jobs.insert({ id, org, user, format: request.format, request, createdAt });
+      this.queue.push(id);
+      this.pump();
+      return (await this.jobs.get(org, id)) as ExportJob;
+    });
+    this.submitting.set(org, attempt);
+    try {
+      return await attempt;
+    } finally {
+      if (this.submitting.get(org) === attempt) this.submitting.delete(org);
+    }
+  }
+
+  progressOf(id: string): LiveProgress | null {
+    return this.live.get(id) ?? null;
+  }
+
+  /** Cancels a queued or running job, or deletes a finished job's file. */
+  async cancel(job: ExportJob): Promise<void> {
+    if (job.status === 'queued') {
+      const at = this.queue.indexOf(job.id);
+      if (at !== -1) this.queue.splice(at, 1);
+      await this.jobs.markFailed(job.id, this.o.now(), 'cancelled');
+    } else if (job.status === 'running') {
+      const run = this.running.get(job.id);
+      run?.controller.abort(new AppError('CONFLICT', 'cancelled'));
+      await run?.done;
+      if (!run) await this.jobs.markFailed(job.id, this.o.now(), 'cancelled');
+    } else if (job.status === 'done') {
+      if (job.filePath) await rm(job.filePath, { force: true });
+      await this.jobs.markExpired(job.id);
+    }
+  }
+
+  private pump(): void {
+    if (!this.started) return;
+    while (this.running.size < this.o.concurrency && this.queue.length > 0) {
+      const id = this.queue.shift() as string;
+      const controller = new AbortController();
+      const done = this.run(id, controller.signal).finally(() => {
+        this.running.delete(id);
+        this.live.delete(id);
+        this.pump();
+      });
+      this.running.set(id, { controller, done });
+    }
+  }
+
+  private async run(id: string, signal: AbortSignal): Promise<void> {
+    const job = await this.jobs.byId(id);
+    if (job?.status !== 'queued') return; // cancelled meanwhile
+    const extension = FORMAT_INFO[job.format].extension;
+    const file = join(this.o.dir, `${job.id}.${extension}`);
+    const partial = `${file}.partial`;
+    let lastFlush = 0;
+    const progress: LiveProgress = { rows: 0, total: null };
+    this.live.set(id, progress);
+    try {
+      const prepared = await this.o.prepare(job);
+      await this.jobs.markRunning(id, this.o.now(), file, prepared.fileName);
+      progress.total = await prepared.source.estimate(signal);
+      await this.jobs.progress(id, 0, progress.total);
+      const out = createWriteStream(partial);
+      const onRows = (rows: number): void => {
+        progress.rows = rows;
+        const now = this.o.now();
+        if (now - lastFlush < this.o.progressIntervalMs) return;
+        lastFlush = now;
+        this.jobs.progress(id, rows, progress.total).catch((err: unknown) => this.log.error({ err, job: id }, 'export progress update failed'));
+      };
+      let rows: number;
+      try {
+        rows = await this.o.write(prepared, { out, signal, onRows });
+      } finally {
+        out.destroy();
+      }
+      await rename(partial, file);
+      const bytes = (await stat(file)).size;
+      const now = this.o.now();
+      await this.jobs.markDone(id, now, rows, bytes, now + this.o.ttlMs);
+      this.log.info({ job: id, org: job.org, rows, bytes }, 'export job done');
+    } catch (err) {
+      const reason = signal.aborted ? (signal.reason === SHUTDOWN ? INTERRUPTED : 'cancelled') : isAppError(err) ? err.message : 'internal error; the server log has the details';
+      if (!signal.aborted && !isAppError(err)) this.log.error({ err, job: id, org: job.org }, 'export job failed');
+      try {
+        await Promise.all([rm(partial, { force: true }), rm(file, { force: true })]);
+        await this.jobs.markFailed(id, this.o.now(), reason);
+      } catch (cleanup) {
+        // The store may be closing; the next start marks a job left `running` as failed.
+        this.log.error({ err: cleanup, job: id }, 'could not record the failure of an export job');
+      }
+    }
+  }
+
+  /** Deletes expired files and marks their jobs `expired`. */
+  async sweep(): Promise<void> {
+    try {
+      for (const job of await this.jobs.expired(this.o.now())) {
+        if (job.filePath) await rm(job.filePath, { force: true });
+        await this.jobs.markExpired(job.id);
+      }
+    } catch (err) {
+      this.log.error({ err }, 'export sweep failed');
+    }
+  }
+
+  private async removeOrphans(): Promise<void> {
+    const owned = new Set((await this.jobs.withStatus(['done'])).map((j) => j.filePath));
+    for (const name of await readdir(this.o.dir)) {
+      const path = join(this.o.dir, name);
+      if (!owned.has(path)) await rm(path, { force: true, recursive: true });
+    }
+  }
+}

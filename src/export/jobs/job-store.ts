@@ -1,0 +1,149 @@
+/**
+ * The `export_jobs` table: one row per asynchronous export. Every read names the org, so a job
+ * of another org is indistinguishable from one that does not exist. Times go in and out as epoch
+ * milliseconds through the dialect's hooks.
+ */
+import type { Dialect } from '../../query/index.js';
+import type { SqlRow, Store } from '../../store/port.js';
+import type { ExportFormat, ExportRequest } from '../types.js';
+
+export const JOB_STATUSES = ['queued', 'running', 'done', 'failed', 'expired'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export interface ExportJob {
+  id: string;
+  org: string;
+  /** The `sub` of the user who asked for it. */
+  user: string;
+  status: JobStatus;
+  format: ExportFormat;
+  request: ExportRequest;
+  fileName: string | null;
+  filePath: string | null;
+  rowsWritten: number;
+  totalEstimate: number | null;
+  bytes: number | null;
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  expiresAt: number | null;
+}
+
+const COLUMNS =
+  'id, org_id, user_sub, status, format, spec, file_name, file_path, rows_written, total_estimate, bytes, error, ' +
+  'created_at, started_at, finished_at, expires_at';
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+export class ExportJobStore {
+  private readonly select: string;
+
+  constructor(
+    private readonly store: Store,
+    private readonly dialect: Dialect,
+  ) {
+    const ms = (c: string): string => `${dialect.epochMs(c)} AS ${c}`;
+    this.select = `SELECT ${COLUMNS.replace(/(created_at|started_at|finished_at|expires_at)/g, (c) => ms(c))} FROM export_jobs`;
+  }
+
+  private time(placeholder: string): string {
+    return this.dialect.timeParam(placeholder);
+  }
+
+  private row(r: SqlRow): ExportJob {
+    return {
+      id: String(r['id']),
+      org: String(r['org_id']),
+      user: String(r['user_sub']),
+      status: String(r['status']) as JobStatus,
+      format: String(r['format']) as ExportFormat,
+      request: JSON.parse(String(r['spec'])) as ExportRequest,
+      fileName: str(r['file_name']),
+      filePath: str(r['file_path']),
+      rowsWritten: Number(r['rows_written'] ?? 0),
+      totalEstimate: num(r['total_estimate']),
+      bytes: num(r['bytes']),
+      error: str(r['error']),
+      createdAt: Number(r['created_at']),
+      startedAt: num(r['started_at']),
+      finishedAt: num(r['finished_at']),
+      expiresAt: num(r['expires_at']),
+    };
+  }
+
+  async insert(job: Pick<ExportJob, 'id' | 'org' | 'user' | 'format' | 'request' | 'createdAt'>): Promise<void> {
+    await this.store.execute(
+      `INSERT INTO export_jobs (id, org_id, user_sub, status, format, spec, rows_written, created_at)
+       VALUES ($1, $2, $3, 'queued', $4, $5, 0, ${this.time('$6')})`,
+      [job.id, job.org, job.user, job.format, JSON.stringify(job.request), job.createdAt],
+    );
+  }
+
+  async get(org: string, id: string): Promise<ExportJob | null> {
+    const rows = await this.store.query(`${this.select} WHERE org_id = $1 AND id = $2`, [org, id]);
+    return rows[0] ? this.row(rows[0]) : null;
+  }
+
+  /** Any org's job: for the runner only, never for a request. */
+  async byId(id: string): Promise<ExportJob | null> {
+    const rows = await this.store.query(`${this.select} WHERE id = $1`, [id]);
+    return rows[0] ? this.row(rows[0]) : null;
+  }
+
+  async list(org: string, limit: number): Promise<ExportJob[]> {
+    const rows = await this.store.query(`${this.select} WHERE org_id = $1 ORDER BY created_at DESC, id LIMIT $2`, [org, limit]);
+    return rows.map((r) => this.row(r));
+  }
+
+  /** Queued and running jobs of the org (the per-org cap). */
+  async active(org: string): Promise<number> {
+    const rows = await this.store.query(`SELECT count(*) AS n FROM export_jobs WHERE org_id = $1 AND status IN ('queued', 'running')`, [org]);
+    return Number(rows[0]?.['n'] ?? 0);
+  }
+
+  /** Every job in one of `statuses`, oldest first (recovery at start). */
+  async withStatus(statuses: readonly JobStatus[]): Promise<ExportJob[]> {
+    const list = statuses.map((_, i) => `$${i + 1}`).join(', ');
+    const rows = await this.store.query(`${this.select} WHERE status IN (${list}) ORDER BY created_at, id`, [...statuses]);
+    return rows.map((r) => this.row(r));
+  }
+
+  /** Finished jobs whose file is past its expiry. */
+  async expired(now: number): Promise<ExportJob[]> {
+    const rows = await this.store.query(`${this.select} WHERE status = 'done' AND expires_at <= ${this.time('$1')}`, [now]);
+    return rows.map((r) => this.row(r));
+  }
+
+  async markRunning(id: string, now: number, filePath: string, fileName: string): Promise<void> {
+    await this.store.execute(
+      `UPDATE export_jobs SET status = 'running', started_at = ${this.time('$2')}, file_path = $3, file_name = $4 WHERE id = $1 AND status = 'queued'`,
+      [id, now, filePath, fileName],
+    );
+  }
+
+  async progress(id: string, rows: number, total: number | null): Promise<void> {
+    await this.store.execute(`UPDATE export_jobs SET rows_written = $2, total_estimate = $3 WHERE id = $1 AND status = 'running'`, [id, rows, total]);
+  }
+
+  async markDone(id: string, now: number, rows: number, bytes: number, expiresAt: number): Promise<void> {
+    await this.store.execute(
+      `UPDATE export_jobs SET status = 'done', rows_written = $2, bytes = $3, finished_at = ${this.time('$4')}, expires_at = ${this.time('$5')}
+       WHERE id = $1 AND status = 'running'`,
+      [id, rows, bytes, now, expiresAt],
+    );
+  }
+
+  /** Fails a queued or running job; returns nothing either way (a finished job keeps its state). */
+  async markFailed(id: string, now: number, error: string): Promise<void> {
+    await this.store.execute(
+      `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = ${this.time('$3')} WHERE id = $1 AND status IN ('queued', 'running')`,
+      [id, error, now],
+    );
+  }
+
+  async markExpired(id: string): Promise<void> {
+    await this.store.execute(`UPDATE export_jobs SET status = 'expired' WHERE id = $1 AND status = 'done'`, [id]);
+  }
+}

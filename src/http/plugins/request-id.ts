@@ -1,0 +1,94 @@
+/**
+ * Request identity and the completion of every request. Each reply carries `X-Request-ID` (the
+ * client's own when it is sane, else a fresh UUID) and `X-Response-Time`; a sane
+ * `X-Correlation-ID` from the client is echoed and put on every log line of the request. RequestObserver replaces Fastify's two
+ * per-request log lines with one structured line — request and correlation id, org, route,
+ * status, duration; slow requests as warnings — and records the request in Telemetry.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { LogController } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Telemetry } from '../../ops/telemetry.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    correlationId: string;
+  }
+}
+
+/** Printable, header- and log-safe, bounded: anything else is replaced, never trusted. */
+const SANE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+function sane(value: string | string[] | undefined): string | null {
+  const v = Array.isArray(value) ? value[0] : value;
+  return v !== undefined && SANE_ID.test(v) ? v : null;
+}
+
+/** Fastify's genReqId: used when the app is built, before any hook runs. */
+export function requestIdFrom(req: IncomingMessage): string {
+  return sane(req.headers['x-request-id']) ?? randomUUID();
+}
+
+/** Part of the stack's one onRequest hook (ops-stack.ts). */
+export function applyRequestIds(request: FastifyRequest, reply: FastifyReply): void {
+  const sent = sane(request.headers['x-correlation-id']);
+  const correlationId = sent ?? request.id;
+  request.correlationId = correlationId;
+  reply.header('x-request-id', request.id);
+  // Echoed when the client sent one; without it the correlation id is the request id.
+  if (sent !== null) reply.header('x-correlation-id', correlationId);
+  if (correlationId !== request.id) {
+    // Every later line of this request (errors included) carries the caller's correlation id.
+    request.log = request.log.child({ correlationId });
+    reply.log = request.log;
+  }
+}
+
+/** Part of the stack's one onSend hook. */
+export function applyResponseTime(reply: FastifyReply): void {
+  reply.header('x-response-time', `${reply.elapsedTime.toFixed(2)}ms`);
+}
+
+const UNMATCHED = '<unmatched>';
+
+/**
+ * Fastify calls the log controller once when a request completes: the one place that sees every
+ * finished request (errors, 404s and 401s included) without a hook of its own. The path is logged without its query string, which may carry
+ * credentials (`?token=`) and unbounded values.
+ */
+export class RequestObserver extends LogController {
+  constructor(
+    private readonly telemetry: Telemetry,
+    private readonly slowRequestMs: number,
+  ) {
+    super();
+  }
+
+  override incomingRequest(): void {}
+
+  private observe(request: FastifyRequest, reply: FastifyReply): void {
+    this.telemetry.recordRequest(request.method, request.routeOptions.url ?? UNMATCHED, reply.statusCode, reply.elapsedTime);
+    if (reply.statusCode === 200 && request.routeOptions.config.permission === 'events:write') {
+      const length = Number(request.headers['content-length']);
+      if (Number.isFinite(length)) this.telemetry.metrics.ingestBytes.inc(length);
+    }
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    this.observe(request, reply);
+    const durationMs = Math.round(reply.elapsedTime * 100) / 100;
+    const line = {
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      path: request.url.split('?', 1)[0],
+      status: reply.statusCode,
+      durationMs,
+      org: request.principal?.org ?? null,
+      ip: request.ip,
+    };
+    if (error) request.log.error({ ...line, err: error }, 'request errored');
+    else if (durationMs >= this.slowRequestMs) request.log.warn({ ...line, slow: true }, 'slow request');
+    else request.log.info(line, 'request completed');
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Browser-facing safety headers and CORS. HTML documents (the API docs UI, the dashboard) get
+ * helmet's full set: a CSP fitting same-origin pages, frame denial, nosniff, the referrer policy
+ * and the cross-origin isolation headers. Data replies (JSON, CSV, problems…) get what OWASP's
+ * REST cheat sheet asks of an API — a CSP that allows nothing, frame denial, nosniff, no
+ * referrer, same-origin CORP — and not the document-only rest. HSTS goes only on requests that
+ * arrived over TLS (directly or through a trusted proxy's X-Forwarded-Proto), so plain-HTTP
+ * development on localhost is never pinned to https. CORS answers only the configured origins.
+ *
+ * Helmet's headers depend only on its configuration, but @fastify/helmet rebuilds the helmet
+ * middleware (CSP parsing included) on every request. So they are computed once, by running
+ * @fastify/helmet with this configuration in a throwaway instance, and copied onto each reply.
+ */
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+const HSTS = 'max-age=31536000; includeSubDomains';
+
+/** Headers a cross-origin dashboard needs to read (fetch hides all but a few by default). */
+export const EXPOSED_HEADERS = [
+  'X-Request-ID',
+  'X-Correlation-ID',
+  'X-Response-Time',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'Retry-After',
+  'ETag',
+];
+
+const HELMET_OPTIONS = {
+  contentSecurityPolicy: {
+    useDefaults: true,
+    directives: {
+      'frame-ancestors': ["'none'"],
+      'connect-src': ["'self'"],
+      // Would make browsers fetch every sub-resource over https on a plain-HTTP deployment.
+      'upgrade-insecure-requests': null,
+    },
+  },
+  frameguard: { action: 'deny' as const },
+  referrerPolicy: { policy: 'no-referrer' as const },
+  strictTransportSecurity: false,
+};
+
+/** Headers of a bare reply that are not helmet's. */
+const NOT_HELMET = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
+
+/** The headers @fastify/helmet sets with HELMET_OPTIONS, captured once. */
+export async function helmetHeaders(): Promise<Record<string, string>> {
+  const probe = Fastify({ logger: false });
+  try {
+    await probe.register(helmet, HELMET_OPTIONS);
+    probe.get('/', async () => '');
+    const res = await probe.inject('/');
+    return Object.fromEntries(
+      Object.entries(res.headers)
+        .filter(([name, value]) => !NOT_HELMET.has(name) && typeof value === 'string')
+        .map(([name, value]) => [name, String(value)]),
+    );
+  } finally {
+    await probe.close();
+  }
+}
+
+export interface SecurityHeaders {
+  document: Record<string, string>;
+  api: Record<string, string>;
+}
+
+/** helmet's set for documents; the API subset, with a CSP that allows nothing, for the rest. */
+export async function securityHeaders(): Promise<SecurityHeaders> {
+  const document = await helmetHeaders();
+  const pick = (name: string): Record<string, string> => (document[name] === undefined ? {} : { [name]: document[name] });
+  const api = {
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    ...pick('x-content-type-options'),
+    ...pick('x-frame-options'),
+    ...pick('referrer-policy'),
+    ...pick('cross-origin-resource-policy'),
+  };
+  return { document, api };
+}
+
+/** Part of the stack's final onSend hook: the content type is known by then. */
+export function applySecurityHeaders(headers: SecurityHeaders, request: FastifyRequest, reply: FastifyReply): void {
+  const type = reply.getHeader('content-type');
+  reply.headers(typeof type === 'string' && type.startsWith('text/html') ? headers.document : headers.api);
+  if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
+}
+
+/** CORS for the allowed origins; nothing at all (not even a hook) when there are none. */
+export async function registerCors(app: FastifyInstance, origins: readonly string[]): Promise<void> {
+  if (origins.length === 0) return;
+  const any = origins.includes('*');
+  await app.register(cors, {
+    origin: any ? '*' : [...origins],
+    // Cookies only ever go to origins named one by one, never to "*".
+    credentials: !any,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: 600,
+  });
+}

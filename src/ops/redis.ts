@@ -1,0 +1,77 @@
+/**
+ * The one way Tally connects to Redis (rate limits now, the L2 cache and bus later). Commands
+ * fail fast instead of queueing while Redis is away, so every caller can fall back (insurance
+ * limiter, memory cache) within a bounded delay, and the client reconnects on its own.
+ */
+import { Redis } from 'ioredis';
+
+export type { Redis } from 'ioredis';
+
+export interface RedisConnectOptions {
+  /** A command not answered within this fails (and the caller falls back). */
+  commandTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** Called once per transition to "down", not for every failed command. */
+  onDown?: (err: Error) => void;
+  onUp?: () => void;
+}
+
+export const REDIS_COMMAND_TIMEOUT_MS = 500;
+
+export function createRedis(url: string, options: RedisConnectOptions = {}): Redis {
+  const client = new Redis(url, {
+    // No offline queue: a command while disconnected rejects at once rather than waiting for a
+    // reconnect that may never come; one retry at most on a dropped connection.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeout: options.connectTimeoutMs ?? 2_000,
+    // Keep trying with a capped backoff: Redis coming back heals the process without a restart.
+    retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
+    connectionName: 'tally',
+  });
+  let down = false;
+  // Without an 'error' listener ioredis reports every reconnect failure as an unhandled error.
+  client.on('error', (err: Error) => {
+    if (down) return;
+    down = true;
+    options.onDown?.(err);
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    options.onUp?.();
+  });
+  return client;
+}
+
+export interface RedisCheck {
+  status: 'ok' | 'down' | 'disabled';
+  latencyMs?: number;
+  error?: string;
+}
+
+/** The readiness probe: one PING, bounded by the client's command timeout. */
+export async function probeRedis(client: Redis | null): Promise<RedisCheck> {
+  if (client === null) return { status: 'disabled' };
+  const started = performance.now();
+  try {
+    await client.ping();
+    return { status: 'ok', latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+  } catch (err) {
+    return { status: 'down', error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** QUIT when connected (flushes pending replies), else drop the socket; never hangs. */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // Fall through: the connection went away while quitting.
+    }
+  }
+  client.disconnect();
+}

@@ -1,0 +1,17 @@
+/**
+ * Serialises async critical sections. DuckDB allows one open transaction per connection, so
+ * every write on the single writer connection must finish (COMMIT/ROLLBACK) before the next starts.
+ */
+export class AsyncMutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    // The next caller waits for this one to settle, whether it failed or not.
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * The embedded store: one DuckDB file (or ':memory:') in process, through @duckdb/node-api.
+ *
+ * Connections: one writer, used only through a queue, because a DuckDB connection holds one
+ * transaction at a time and every append is one transaction; a small pool of readers so
+ * dashboard queries run concurrently and never wait behind ingest; and one short-lived
+ * connection per stream, so a slow export cannot hold a pool slot.
+ *
+ * The instance runs with external access disabled (no file reads, ATTACH or extension loading
+ * from SQL). With `exportDir` set, that one directory is allowed for COPY … TO (Parquet exports):
+ * allowed_directories cannot be passed as an open option (DuckDB refuses it in the config map),
+ * so it is SET on the first connection before external access is switched off, which DuckDB
+ * makes irreversible for the life of the instance.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
+import type { AppendResult, StoredEvent } from '../../domain/event.js';
+import type { Catalog } from '../../model/types.js';
+import type { QueryOptions, SqlParam, SqlRow, Store, StreamOptions } from '../port.js';
+import { AsyncMutex } from './async-mutex.js';
+import { ConnectionPool } from './connection-pool.js';
+import { DuckDbStoreError, withContext } from './duckdb-store-error.js';
+import { EventColumns } from './event-columns.js';
+import { EventWriter } from './event-writer.js';
+import { readEventColumns, syncPropColumns } from './prop-columns.js';
+import { RowConverter } from './row-converter.js';
+import { applyMigrations } from './schema-migrations.js';
+
+export interface DuckDbStoreOptions {
+  /** Database file, or ':memory:'. A missing parent directory is created. */
+  path: string;
+  threads?: number;
+  /** DuckDB syntax, e.g. '2GB'. */
+  memoryLimit?: string;
+  /** The only directory COPY … TO may write (and read_parquet may read). */
+  exportDir?: string;
+  /** Read pool size; default 3 (with the writer that fills libuv's default 4 worker threads). */
+  readConnections?: number;
+}
+
+const DEFAULT_READERS = 3;
+const DEFAULT_STREAM_CHUNK_ROWS = 2048;
+
+function toValues(params: readonly SqlParam[]): DuckDBValue[] | undefined {
+  // Without values the binding runs the SQL directly, skipping a prepare round trip.
+  return params.length === 0 ? undefined : [...params];
+}
+
+function converterFor(result: DuckDBResult): RowConverter {
+  const typeIds = Array.from({ length: result.columnCount }, (_, i) => result.columnTypeId(i));
+  return new RowConverter(result.deduplicatedColumnNames(), typeIds);
+}
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+async function connect(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const conn = await instance.connect();
+  // Every timestamp is stored and compared as UTC; the session default is the host's zone.
+  await conn.run("SET TimeZone = 'UTC'");
+  return conn;
+}
+
+export class DuckDbStore implements Store {
+  readonly dialect = 'duckdb' as const;
+  private readonly writes = new AsyncMutex();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly streams = new Set<DuckDBConnection>();
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly readers: ConnectionPool,
+    private readonly events: EventWriter,
+  ) {}
+
+  static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
+    const memory = options.path === ':memory:';
+    if (!memory) await mkdir(dirname(resolve(options.path)), { recursive: true });
+    const config: Record<string, string> = {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    };
+    if (options.threads !== undefined) config['threads'] = String(options.threads);
+    if (options.memoryLimit !== undefined) config['memory_limit'] = options.memoryLimit;
+    if (options.exportDir === undefined) config['enable_external_access'] = 'false';
+    const instance = await withContext(`open ${options.path}`, () =>
+      DuckDBInstance.create(memory ? ':memory:' : resolve(options.path), config),
+    );
+    const opened: DuckDBConnection[] = [];
+    try {
+      const writer = await withContext('connect', () => connect(instance));
+      opened.push(writer);
+      if (options.exportDir !== undefined) {
+        const dir = resolve(options.exportDir);
+        await mkdir(dir, { recursive: true });
+        await withContext('restrict file access', async () => {
+          await writer.run(`SET allowed_directories = [${sqlString(`${dir}/`)}]`);
+          await writer.run('SET enable_external_access = false');
+        });
+      }
+      await applyMigrations(writer);
+      const columns = await withContext('read events columns', () => readEventColumns(writer));
+      const count = Math.max(1, options.readConnections ?? DEFAULT_READERS);
+      for (let i = 0; i < count; i++) opened.push(await withContext('connect', () => connect(instance)));
+      const events = new EventWriter(writer, new EventColumns(columns, []));
+      return new DuckDbStore(instance, writer, new ConnectionPool(opened.slice(1)), events);
+    } catch (err) {
+      for (const conn of opened) conn.closeSync();
+      instance.closeSync();
+      throw err;
+    }
+  }
+
+  migrate(catalog: Catalog): Promise<void> {
+    return this.guard(() =>
+      this.writes.run(() =>
+        withContext('migrate', async () => {
+          await syncPropColumns(this.writer, catalog, await readEventColumns(this.writer));
+          // The writer keeps the declared props so append() knows each value's column and type.
+          this.events.setColumns(new EventColumns(await readEventColumns(this.writer), catalog.props.values()));
+        }),
+      ),
+    );
+  }
+
+  append(org: string, events: readonly StoredEvent[]): Promise<AppendResult> {
+    return this.guard(async () => {
+      if (events.length === 0) return { accepted: 0, duplicates: 0, written: [] };
+      return this.writes.run(() => withContext('append', () => this.events.write(org, events)));
+    });
+  }
+
+  query(sql: string, params: readonly SqlParam[], options: QueryOptions = {}): Promise<SqlRow[]> {
+    const { signal } = options;
+    return this.guard(() =>
+      this.readers.use(async (conn) => {
+        signal?.throwIfAborted();
+        // Wired only while this statement owns the pooled connection, so an abort can never
+        // interrupt the statement of whoever uses the connection next. An interrupt that lands
+        // before the statement started (its task still queued for a libuv thread) is lost, so
+        // it is repeated until the statement ends.
+        let repeat: NodeJS.Timeout | undefined;
+        const interrupt = (): void => {
+          conn.interrupt();
+          repeat = setInterval(() => conn.interrupt(), 50);
+        };
+        signal?.addEventListener('abort', interrupt, { once: true });
+        try {
+          return await withContext('query', async () => {
+            const result = await conn.run(sql, toValues(params));
+            const converter = converterFor(result);
+            const rows: SqlRow[] = [];
+            for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+              converter.convert(chunk, rows);
+            }
+            return rows;
+          });
+        } catch (err) {
+          // The interrupt surfaces as a DuckDB error; the caller asked for the abort, so say that.
+          if (signal?.aborted) throw signal.reason;
+          throw err;
+        } finally {
+          clearInterval(repeat);
+          signal?.removeEventListener('abort', interrupt);
+        }
+      }),
+    );
+  }
+
+  async *stream(sql: string, params: readonly SqlParam[], options: StreamOptions = {}): AsyncGenerator<SqlRow[]> {
+    this.assertOpen();
+    const { signal } = options;
+    const chunkRows = Math.max(1, options.chunkRows ?? DEFAULT_STREAM_CHUNK_ROWS);
+    signal?.throwIfAborted();
+    const conn = await this.hold(withContext('stream (connect)', () => connect(this.instance)));
+    if (this.closing) {
+      conn.closeSync();
+      this.assertOpen();
+    }
+    this.streams.add(conn);
+    const interrupt = (): void => conn.interrupt();
+    signal?.addEventListener('abort', interrupt, { once: true });
+    try {
+      const result = await this.hold(withContext('stream', () => conn.stream(sql, toValues(params))));
+      const converter = converterFor(result);
+      let rows: SqlRow[] = [];
+      for (;;) {
+        signal?.throwIfAborted();
+        const chunk = await this.hold(withContext('stream (fetch)', () => result.fetchChunk()));
+        // An interrupted or disconnected result may just look finished; never pass that off as the end.
+        signal?.throwIfAborted();
+        if (!this.streams.has(conn)) throw new DuckDbStoreError('stream', new Error('the store was closed'));
+        if (!chunk || chunk.rowCount === 0) break;
+        converter.convert(chunk, rows);
+        if (rows.length >= chunkRows) {
+          let start = 0;
+          for (; rows.length - start >= chunkRows; start += chunkRows) yield rows.slice(start, start + chunkRows);
+          rows = rows.slice(start);
+        }
+      }
+      if (rows.length > 0) yield rows;
+    } catch (err) {
+      // The interrupt surfaces as a DuckDB error; the caller asked for the abort, so say that.
+      if (signal?.aborted) throw signal.reason;
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', interrupt);
+      // Disconnecting drops the unfinished streaming result; close() may have done it already.
+      if (this.streams.delete(conn)) conn.closeSync();
+    }
+  }
+
+  execute(sql: string, params: readonly SqlParam[]): Promise<void> {
+    // On the writer, so metadata writes never interleave with an append's open transaction.
+    return this.guard(() =>
+      this.writes.run(() =>
+        withContext('execute', async () => {
+          await this.writer.run(sql, toValues(params));
+        }),
+      ),
+    );
+  }
+
+  ping(): Promise<void> {
+    return this.guard(() =>
+      this.readers.use((conn) =>
+        withContext('ping', async () => {
+          await conn.run('SELECT 1');
+        }),
+      ),
+    );
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const conn of this.streams) conn.interrupt();
+    await Promise.allSettled([...this.inflight]);
+    for (const conn of this.streams) conn.closeSync();
+    this.streams.clear();
+    this.events.close();
+    this.writer.closeSync();
+    this.readers.closeAll();
+    this.instance.closeSync();
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new DuckDbStoreError('use', new Error('the store is closed'));
+  }
+
+  /** Refuses work after close() and lets close() wait for work already started. */
+  private guard<T>(start: () => Promise<T>): Promise<T> {
+    try {
+      this.assertOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.hold(start());
+  }
+
+  /** close() waits for held work, so no connection is closed under a running native call. */
+  private hold<T>(work: Promise<T>): Promise<T> {
+    this.inflight.add(work);
+    const forget = (): void => {
+      this.inflight.delete(work);
+    };
+    work.then(forget, forget);
+    return work;
+  }
+}

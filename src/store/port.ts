@@ -1,0 +1,47 @@
+/**
+ * The Store port: everything above it (ingest, engine, auth) talks to storage only through this.
+ * Adapters: duckdb/ (embedded default) and postgres/ (shared). Both pass test/contract/store.
+ */
+import type { AppendResult, StoredEvent } from '../domain/event.js';
+import type { Catalog } from '../model/types.js';
+
+export type SqlParam = string | number | boolean | null;
+/** Values as the engine sees them: BIGINT/DECIMAL become numbers, timestamps epoch milliseconds. */
+export type SqlValue = string | number | boolean | null;
+export type SqlRow = Record<string, SqlValue>;
+
+export type DialectName = 'duckdb' | 'postgres';
+
+export interface StreamOptions {
+  /** Rows per yielded chunk. */
+  chunkRows?: number;
+  signal?: AbortSignal;
+}
+
+export interface QueryOptions {
+  /**
+   * Aborting cancels the running statement (the engine passes its query timeout here); the
+   * promise then rejects with `signal.reason`.
+   */
+  signal?: AbortSignal;
+}
+
+export interface Store {
+  readonly dialect: DialectName;
+  /** Create or upgrade the schema so that every declared prop of the catalog has a typed column. */
+  migrate(catalog: Catalog): Promise<void>;
+  /**
+   * Append one request's events for one org atomically: all or nothing, deduplicated by (org, id)
+   * against earlier requests and within the batch. Resolves only after commit.
+   */
+  append(org: string, events: readonly StoredEvent[]): Promise<AppendResult>;
+  /** Run a read query with positional `$n` parameters. */
+  query(sql: string, params: readonly SqlParam[], options?: QueryOptions): Promise<SqlRow[]>;
+  /** Like query, yielding chunks so callers can stream any number of rows with backpressure. */
+  stream(sql: string, params: readonly SqlParam[], options?: StreamOptions): AsyncIterable<SqlRow[]>;
+  /** Run a statement that returns nothing useful (metadata tables: keys, users, jobs). */
+  execute(sql: string, params: readonly SqlParam[]): Promise<void>;
+  /** Cheap liveness probe used by /health/ready. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,121 @@
+/**
+ * Redis killed mid-test (a private redis-server of this test, never the shared one): reads keep
+ * working from L1 and the store without waiting on Redis, ingest still invalidates, readiness
+ * says degraded, and once Redis is back L2 fills again and the missed invalidations are replayed.
+ * Redis slow (DEBUG SLEEP): a read pays at most one command timeout.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QuerySpec } from '../../../src/domain/query.js';
+import { createRedis } from '../../../src/ops/redis.js';
+import { FIXTURE_END, fixtureEvents } from '../../fixtures/events.js';
+import type { Cluster } from './cluster.js';
+import { createCluster } from './cluster.js';
+import { ingest, postQuery } from './helpers.js';
+import type { PrivateRedis } from './redis-server.js';
+import { privateRedis } from './redis-server.js';
+
+const DAY = 86_400_000;
+const prefix = 'tally-test:outage:';
+let redis: PrivateRedis;
+let cluster: Cluster;
+let token: string;
+let probe: Redis;
+
+async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+  const t0 = performance.now();
+  const value = await fn();
+  return [value, performance.now() - t0];
+};
+
+beforeAll(async () => {
+  redis = await privateRedis();
+  cluster = await createCluster({ size: 1, redisUrl: redis.url, prefix, now: FIXTURE_END, cache: { redisTimeoutMs: 200 }, opsRedis: () => createRedis(redis.url, { commandTimeoutMs: 200 }) });
+  await cluster.seed('acme', fixtureEvents(500));
+  token = await cluster.token('acme');
+  probe = new Redis(redis.url, { maxRetriesPerRequest: 0, retryStrategy: () => 100, lazyConnect: true });
+  probe.on('error', () => undefined); // it reconnects by itself once the server is back
+});
+afterAll(async () => {
+  await cluster.close();
+  probe.disconnect();
+  await redis.stop();
+});
+
+const instance = () => cluster.instances[0]!;
+const l2Keys = async (): Promise<number> => (await probe.keys(`${prefix}e:*`)).length;
+const ready = async () => (await instance().app.inject({ method: 'GET', url: '/health/ready' })).json();
+
+describe('Redis down, slow, and back', () => {
+  const cached: QuerySpec = { metrics: ['count'], timeRange: { preset: '30d' } };
+
+  it('fills L2 while Redis is up', async () => {
+    await probe.connect();
+    await postQuery(instance().app, token, cached);
+    expect(await l2Keys()).toBeGreaterThan(0);
+    expect((await ready()).checks.redis.status).toBe('ok');
+  });
+
+  it('keeps answering when Redis is killed: L1 hits, misses computed, no waiting on Redis', async () => {
+    await redis.stop();
+    await until(() => !instance().cache.layered.redis?.connected, 5000);
+    const [hit, hitMs] = await timed(() => postQuery(instance().app, token, cached));
+    expect(hit.body.meta.cache).toMatchObject({ hit: true, layer: 'memory' });
+    const [miss, missMs] = await timed(() => postQuery(instance().app, token, { metrics: ['revenue'], timeRange: { preset: '7d' } }));
+    expect(miss.body.meta.cache.hit).toBe(false);
+    expect(Math.max(hitMs, missMs)).toBeLessThan(150); // below one Redis command timeout
+    expect((await postQuery(instance().app, token, { metrics: ['revenue'], timeRange: { preset: '7d' } })).body.meta.cache.layer).toBe('memory');
+  });
+
+  it('still invalidates on ingest, and reports degraded', async () => {
+    const key = await cluster.ingestKey('acme');
+    const before = await postQuery(instance().app, token, cached);
+    await ingest(instance().app, key, [{ event: 'page.viewed', timestamp: FIXTURE_END - DAY }]);
+    const after = await postQuery(instance().app, token, cached);
+    expect(after.body.meta.cache.hit).toBe(false);
+    expect(after.body.rows[0]?.['count']).toBe((before.body.rows[0]?.['count'] as number) + 1);
+    expect(instance().cache.layered.invalidator.pending).toBeGreaterThan(0);
+    const health = await ready();
+    expect(health.status).toBe('degraded');
+    expect(health.checks.redis.status).toBe('down');
+    expect(await instance().cache.redisHealth()).toMatchObject({ status: 'degraded' });
+    const stats = instance().cache.stats();
+    expect(stats.layers.redis.connected).toBe(false);
+  });
+
+  it('recovers when Redis returns: L2 fills again and missed invalidations are replayed', async () => {
+    await redis.start();
+    await until(() => instance().cache.layered.redis?.connected === true, 15_000);
+    await until(() => instance().cache.layered.invalidator.pending === 0, 5000);
+    await until(async () => (await instance().cache.redisHealth()).status === 'ok', 5000);
+    await until(() => probe.status === 'ready', 5000);
+    // Notices sent while the subscriber was away are lost, so L1 was dropped on resubscribing.
+    await until(() => instance().cache.stats().invalidations.resyncs >= 1, 5000);
+    expect(instance().cache.stats().layers.memory.entries).toBe(0);
+    const spec: QuerySpec = { metrics: ['payments'], timeRange: { preset: '24h' } };
+    await postQuery(instance().app, token, spec);
+    expect(await l2Keys()).toBeGreaterThan(0);
+    expect((await ready()).status).toBe('ok');
+  });
+
+  it('pays at most about one command timeout while Redis is slow', async () => {
+    const sleeper = new Redis(redis.url);
+    const sleeping = sleeper.call('DEBUG', 'SLEEP', '1');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const [first, firstMs] = await timed(() => postQuery(instance().app, token, { metrics: ['failures'], timeRange: { preset: '30d' } }));
+    const [second, secondMs] = await timed(() => postQuery(instance().app, token, { metrics: ['attempts'], timeRange: { preset: '30d' } }));
+    await sleeping;
+    sleeper.disconnect();
+    expect([first.body.meta.cache.hit, second.body.meta.cache.hit]).toEqual([false, false]);
+    expect(firstMs).toBeLessThan(600);
+    expect(secondMs).toBeLessThan(150); // Redis is skipped for a moment after a timeout
+  });
+});

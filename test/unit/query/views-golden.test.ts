@@ -1,0 +1,256 @@
+/**
+ * Golden SQL of the view builders (src/query/views). Values only as parameters, identifiers from
+ * the whitelist, and the tenant filter in every statement (SqlBuilder.finish checks it too).
+ */
+import { describe, expect, it } from 'vitest';
+import type { FieldRef } from '../../../src/query/index.js';
+import {
+  buildActivity, buildActivityEdge, buildActorProfile, buildFunnel, buildHistogram, buildPeriodSummary, buildRankOf, buildRanking, buildRetention, dialectFor, parseFilters, parseMetricRef,
+} from '../../../src/query/index.js';
+import { testCatalog } from '../../fixtures/catalog.js';
+
+const duck = dialectFor('duckdb');
+const pg = dialectFor('postgres');
+const catalog = testCatalog();
+const span = { from: Date.parse('2026-11-01T00:00:00Z'), to: Date.parse('2026-11-08T00:00:00Z') };
+const ACTOR: FieldRef = { kind: 'column', name: 'actor', type: 'string' };
+const AMOUNT: FieldRef = { kind: 'prop', name: 'amount', column: 'p_amount', type: 'number' };
+const RANGE = `"ts" >= epoch_ms($2::BIGINT) AND "ts" < epoch_ms($3::BIGINT)`;
+const lines = (...l: string[]): string => l.join('\n');
+
+function ranking(dialect = duck) {
+  const revenue = parseMetricRef('revenue', catalog);
+  return buildRanking(dialect, {
+    org: 'acme', span, field: ACTOR, metrics: [{ expr: revenue.expr, zero: true }], events: ['payment.completed'],
+    filters: parseFilters([{ field: 'currency', op: 'eq', value: 'EUR' }], catalog), dir: 'desc', limit: 10, offset: 20, include: ['u_1'],
+  });
+}
+
+describe('golden SQL: view builders (duckdb)', () => {
+  it('ranking: scores per value, competition rank, percent_rank, page + included values', () => {
+    expect(ranking()).toEqual({
+      sql: lines(
+        'WITH scores AS (',
+        `  SELECT "actor" AS v, coalesce(sum("p_amount") FILTER (WHERE "event" = $6), 0) AS m0`,
+        '  FROM "events"',
+        `  WHERE "org_id" = $1 AND ${RANGE} AND "actor" IS NOT NULL AND "event" = $4 AND "p_currency" = $5`,
+        '  GROUP BY v',
+        '), ranked AS (',
+        '  SELECT v, m0, CASE WHEN m0 IS NULL THEN NULL ELSE rank() OVER (PARTITION BY m0 IS NULL ORDER BY m0 DESC) END AS r0, ' +
+          'CASE WHEN m0 IS NULL THEN NULL ELSE percent_rank() OVER (PARTITION BY m0 IS NULL ORDER BY m0 ASC) END AS p0, ' +
+          'count(m0) OVER () AS n0, row_number() OVER (ORDER BY m0 DESC NULLS LAST, v ASC) AS pos',
+        '  FROM scores',
+        '), levels AS (',
+        '  SELECT m0, lead(m0) OVER (ORDER BY m0 ASC) AS next0',
+        '  FROM (SELECT DISTINCT m0 FROM scores WHERE m0 IS NOT NULL) AS d',
+        ')',
+        'SELECT ranked.*, levels.next0',
+        'FROM ranked LEFT JOIN levels ON levels.m0 = ranked.m0',
+        'WHERE pos = 1 OR (pos > $7 AND pos <= $8) OR v IN ($9)',
+        'ORDER BY pos ASC',
+      ),
+      params: ['acme', span.from, span.to, 'payment.completed', 'EUR', 'payment.completed', 20, 30, 'u_1'],
+    });
+  });
+
+  it('rank of one value: the same scores, counted instead of sorted', () => {
+    const revenue = parseMetricRef('revenue', catalog);
+    const { sql, params } = buildRankOf(duck, {
+      org: 'acme', span, field: ACTOR, metric: { expr: revenue.expr, zero: true }, events: ['payment.completed'], filters: [], dir: 'desc', value: 'u_1',
+    });
+    expect(sql).toBe(
+      lines(
+        'WITH scores AS MATERIALIZED (',
+        `  SELECT "actor" AS v, coalesce(sum("p_amount") FILTER (WHERE "event" = $5), 0) AS m0`,
+        '  FROM "events"',
+        `  WHERE "org_id" = $1 AND ${RANGE} AND "actor" IS NOT NULL AND "event" = $4`,
+        '  GROUP BY v',
+        ')',
+        'SELECT (SELECT m0 FROM scores WHERE v = $6) AS m0, count(m0) AS n0, ' +
+          'count(*) FILTER (WHERE m0 > (SELECT m0 FROM scores WHERE v = $6)) AS better, ' +
+          'count(*) FILTER (WHERE m0 < (SELECT m0 FROM scores WHERE v = $6)) AS worse, ' +
+          'min(m0) FILTER (WHERE m0 > (SELECT m0 FROM scores WHERE v = $6)) AS next0',
+        'FROM scores',
+      ),
+    );
+    expect(params).toEqual(['acme', span.from, span.to, 'payment.completed', 'payment.completed', 'u_1']);
+  });
+
+  it('ranking ascending: lower is better, the next better value is the next lower one', () => {
+    const revenue = parseMetricRef('payments', catalog);
+    const { sql } = buildRanking(duck, { org: 'acme', span, field: ACTOR, metrics: [{ expr: revenue.expr, zero: true }], events: [], filters: [], dir: 'asc', limit: 5, offset: 0, include: [] });
+    expect(sql).toContain('rank() OVER (PARTITION BY m0 IS NULL ORDER BY m0 ASC)');
+    expect(sql).toContain('percent_rank() OVER (PARTITION BY m0 IS NULL ORDER BY m0 DESC)');
+    expect(sql).toContain('lead(m0) OVER (ORDER BY m0 DESC)');
+    expect(sql).toMatch(/WHERE pos = 1 OR \(pos > \$\d+ AND pos <= \$\d+\)\nORDER BY pos ASC$/);
+  });
+
+  it('actor profile: one scan of the actor, GROUPING SETS for totals, days, breakdown and history', () => {
+    const payments = parseMetricRef('payments', catalog);
+    const sql = buildActorProfile(duck, {
+      org: 'acme', actor: 'u_1', timezone: 'Europe/Berlin', span, previous: { from: span.from - 7 * 86_400_000, to: span.from },
+      metrics: [{ expr: payments.expr, zero: true }], dimension: { kind: 'prop', name: 'currency', column: 'p_currency', type: 'string' },
+      activeEvents: ['a', 'b'], metricEvents: ['payment.completed'],
+    });
+    expect(sql).toEqual({
+      sql: lines(
+        'SELECT p, day, d0, GROUPING(p, day, d0) AS g, count(*) FILTER (WHERE "event" = $8) AS m0, ' +
+          'count(*) FILTER (WHERE "event" IN ($9, $10)) AS active, count(*) FILTER (WHERE "event" = $11) AS seen, epoch_ms(max("ts")) AS last',
+        'FROM (',
+        '  SELECT *, CASE WHEN "ts" >= epoch_ms($3::BIGINT) AND "ts" < epoch_ms($4::BIGINT) THEN 1 ' +
+          'WHEN "ts" >= epoch_ms($5::BIGINT) AND "ts" < epoch_ms($6::BIGINT) THEN 0 END AS p, ' +
+          `epoch_ms(timezone($7, date_trunc('day', timezone($7, timezone('UTC', "ts"))))) AS day, "p_currency" AS d0`,
+        '  FROM "events"',
+        '  WHERE "org_id" = $1 AND "actor" = $2',
+        ') AS r',
+        'GROUP BY GROUPING SETS ((p), (p, day), (p, d0), (day))',
+      ),
+      params: ['acme', 'u_1', span.from, span.to, span.from - 7 * 86_400_000, span.from, 'Europe/Berlin', 'payment.completed', 'a', 'b', 'payment.completed'],
+    });
+  });
+
+  it('activity edge: a top-N over the time column alone', () => {
+    const edge = buildActivityEdge(duck, { org: 'acme', props: [], filters: [], before: { ts: 5, skip: 2 }, until: 9, limit: 51 });
+    expect(edge).toEqual({
+      sql: lines(
+        'SELECT epoch_ms("ts") AS at',
+        'FROM "events"',
+        `WHERE "org_id" = $1 AND "ts" <= epoch_ms($2::BIGINT) AND "ts" <= epoch_ms($3::BIGINT)`,
+        'ORDER BY "ts" DESC',
+        'LIMIT $4 OFFSET $5',
+      ),
+      params: ['acme', 9, 5, 1, 52],
+    });
+  });
+
+  it('period summary: totals of both periods and the range buckets in one pruned scan', () => {
+    const revenue = parseMetricRef('revenue', catalog);
+    const payments = parseMetricRef('payments', catalog);
+    const week = 7 * 86_400_000;
+    expect(
+      buildPeriodSummary(duck, {
+        org: 'acme', span, previous: { from: span.from - week, to: span.from }, granularity: '1d', timezone: 'UTC',
+        metrics: [{ expr: revenue.expr, zero: true }, { expr: payments.expr, zero: true }],
+        filters: parseFilters([{ field: 'currency', op: 'eq', value: 'EUR' }], catalog),
+      }),
+    ).toEqual({
+      sql: lines(
+        'SELECT p, t, GROUPING(p, t) AS g, coalesce(sum("p_amount") FILTER (WHERE "event" = $7), 0) AS m0, count(*) FILTER (WHERE "event" = $8) AS m1',
+        'FROM (',
+        `  SELECT *, CASE WHEN "ts" >= epoch_ms($6::BIGINT) THEN 1 ELSE 0 END AS p, epoch_ms(date_trunc('day', "ts")) AS t`,
+        '  FROM "events"',
+        `  WHERE "org_id" = $1 AND "ts" >= epoch_ms($2::BIGINT) AND "ts" < epoch_ms($3::BIGINT) AND "event" = $4 AND "p_currency" = $5`,
+        ') AS r',
+        'GROUP BY GROUPING SETS ((p), (p, t))',
+      ),
+      params: ['acme', span.from - week, span.to, 'payment.completed', 'EUR', span.from, 'payment.completed', 'payment.completed'],
+    });
+    expect(() => buildPeriodSummary(duck, { org: 'acme', span, previous: span, granularity: '1d', timezone: 'UTC', metrics: [{ expr: revenue.expr, zero: true }], filters: [] })).toThrow();
+  });
+
+  it('histogram: clamped bin index over bound edges', () => {
+    expect(buildHistogram(duck, { org: 'acme', span, field: AMOUNT, events: ['payment.completed'], filters: [], start: 0, width: 5, bins: 4 })).toEqual({
+      sql: lines(
+        'SELECT CAST(least(greatest(floor(("p_amount" - $5) / $6), 0), $7) AS INTEGER) AS bin, count(*) AS n',
+        'FROM "events"',
+        `WHERE "org_id" = $1 AND ${RANGE} AND "p_amount" IS NOT NULL AND "event" = $4`,
+        'GROUP BY bin',
+        'ORDER BY bin ASC',
+      ),
+      params: ['acme', span.from, span.to, 'payment.completed', 0, 5, 3],
+    });
+  });
+
+  it('activity: keyset on time with a skip count, arrival order within a timestamp', () => {
+    const props = [catalog.props.get('amount')!, catalog.props.get('due_at')!];
+    expect(buildActivity(duck, { org: 'acme', props, filters: [], before: { ts: 5, skip: 2 }, until: 9, limit: 51 })).toEqual({
+      sql: lines(
+        'SELECT epoch_ms("ts") AS at, "event", "actor", "id", "extra", "p_amount" AS c0, epoch_ms("p_due_at") AS c1',
+        'FROM "events"',
+        `WHERE "org_id" = $1 AND "ts" <= epoch_ms($2::BIGINT) AND "ts" <= epoch_ms($3::BIGINT)`,
+        'ORDER BY "ts" DESC, "received_at" ASC, "event" ASC NULLS FIRST, "actor" ASC NULLS FIRST, "id" ASC NULLS FIRST, ' +
+          '"p_amount" ASC NULLS FIRST, "p_due_at" ASC NULLS FIRST',
+        'LIMIT $4 OFFSET $5',
+      ),
+      params: ['acme', 9, 5, 51, 2],
+    });
+  });
+
+  it('funnel: one scan with a flag per step, then a chain of earliest-next joins', () => {
+    const steps = [
+      { event: 'a', filters: [] },
+      { event: 'b', filters: parseFilters([{ field: 'amount', op: 'gt', value: 1 }], catalog) },
+    ];
+    expect(buildFunnel(duck, { org: 'acme', span, steps, windowMs: 3_600_000, filters: [] })).toEqual({
+      sql: lines(
+        'WITH e AS (',
+        `  SELECT "actor" AS a, epoch_ms("ts") AS ms, "event" = $2 AS k0, ("event" = $3 AND "p_amount" > $4) AS k1`,
+        '  FROM "events"',
+        `  WHERE "org_id" = $1 AND "ts" >= epoch_ms($5::BIGINT) AND "ts" < epoch_ms($6::BIGINT) AND "actor" IS NOT NULL AND ("event" = $2 OR ("event" = $3 AND "p_amount" > $4))`,
+        '), s0 AS (',
+        '  SELECT a, min(ms) AS t0, min(ms) AS t',
+        '  FROM e WHERE k0 AND ms < $7',
+        '  GROUP BY a',
+        '), s1 AS (',
+        '  SELECT s0.a, s0.t0, s0.t AS prev, min(e.ms) AS t',
+        '  FROM s0 JOIN e ON e.a = s0.a AND e.k1 AND e.ms > s0.t AND e.ms <= s0.t0 + $8',
+        '  GROUP BY s0.a, s0.t0, s0.t',
+        ')',
+        'SELECT (SELECT count(*) FROM s0) AS c0, NULL AS d0, (SELECT count(*) FROM s1) AS c1, (SELECT quantile_cont(t - prev, 0.5) FROM s1) AS d1',
+      ),
+      params: ['acme', 'a', 'b', 1, span.from, span.to + 3_600_000, span.to, 3_600_000],
+    });
+  });
+
+  it('retention: first-ever cohort event, distinct return periods, sizes in the same result', () => {
+    expect(buildRetention(duck, { org: 'acme', span, cohortEvent: 'a', returnEvent: 'b', period: '1w', timezone: 'UTC', filters: [] })).toEqual({
+      sql: lines(
+        'WITH firsts AS (',
+        `  SELECT "actor" AS a, min("ts") AS "ts" FROM "events"`,
+        `  WHERE "org_id" = $1 AND "event" = $4 AND "ts" < epoch_ms($3::BIGINT) AND "actor" IS NOT NULL`,
+        '  GROUP BY a',
+        '), cohorts AS (',
+        `  SELECT a, epoch_ms(date_trunc('week', "ts")) AS c FROM firsts WHERE "ts" >= epoch_ms($2::BIGINT)`,
+        '), returns AS (',
+        `  SELECT DISTINCT "actor" AS a, epoch_ms(date_trunc('week', "ts")) AS r FROM "events"`,
+        `  WHERE "org_id" = $1 AND "event" = $5 AND "ts" >= epoch_ms($2::BIGINT) AND "ts" < epoch_ms($3::BIGINT) AND "actor" IS NOT NULL`,
+        ')',
+        'SELECT c, NULL AS r, count(*) AS n FROM cohorts GROUP BY c',
+        'UNION ALL',
+        'SELECT cohorts.c, returns.r, count(*) AS n',
+        'FROM cohorts JOIN returns ON returns.a = cohorts.a AND returns.r >= cohorts.c',
+        'GROUP BY cohorts.c, returns.r',
+      ),
+      params: ['acme', span.from, span.to, 'a', 'b'],
+    });
+  });
+});
+
+describe('golden SQL: view builders (postgres)', () => {
+  it('the same statements through the postgres hooks', () => {
+    const { sql } = ranking(pg);
+    expect(sql).toContain(`"ts" >= to_timestamp($2::double precision / 1000)`);
+    expect(sql).toContain('percent_rank() OVER (PARTITION BY m0 IS NULL ORDER BY m0 ASC)');
+    const profile = buildActorProfile(pg, {
+      org: 'acme', actor: 'u_1', timezone: 'UTC', span, previous: span, metrics: [], dimension: null, activeEvents: [], metricEvents: [],
+    });
+    expect(profile.sql).toContain(`date_trunc('day', ("ts" AT TIME ZONE $7::text))`);
+    const funnel = buildFunnel(pg, { org: 'acme', span, steps: [{ event: 'a', filters: [] }, { event: 'b', filters: [] }], windowMs: 60_000, filters: [] });
+    expect(funnel.sql).toContain('percentile_cont(0.5) WITHIN GROUP (ORDER BY t - prev)');
+  });
+
+  it('never inlines user values', () => {
+    const evil = "x' OR 1=1 --";
+    const all = [
+      buildActorProfile(duck, { org: evil, actor: evil, timezone: 'UTC', span, previous: span, metrics: [], dimension: null, activeEvents: [evil], metricEvents: [] }),
+      buildRanking(duck, { org: evil, span, field: ACTOR, metrics: [{ expr: parseMetricRef('count', catalog).expr, zero: true }], events: [evil], filters: [], dir: 'desc', limit: 1, offset: 0, include: [evil] }),
+      buildFunnel(duck, { org: evil, span, steps: [{ event: evil, filters: [] }, { event: evil, filters: [] }], windowMs: 1, filters: [] }),
+      buildRetention(duck, { org: evil, span, cohortEvent: evil, returnEvent: evil, period: '1d', timezone: 'UTC', filters: [] }),
+    ];
+    for (const s of all) {
+      expect(s.sql).not.toContain(evil);
+      expect(s.params).toContain(evil);
+      expect(s.sql).toContain('"org_id" = $1');
+    }
+  });
+});
