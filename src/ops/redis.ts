@@ -51,11 +51,33 @@ export interface RedisCheck {
   error?: string;
 }
 
-/** The readiness probe: one PING, bounded by the client's command timeout. */
+const CONNECTING = new Set(['wait', 'connecting', 'connect']);
+
+/** Resolves once a first connection in progress is ready, or after `ms`; never rejects. */
+function settleFirstConnect(client: Redis, ms: number): Promise<void> {
+  if (!CONNECTING.has(client.status)) return Promise.resolve();
+  if (client.status === 'wait') void client.connect().catch(() => undefined);
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    client.once('ready', done);
+  });
+}
+
+/**
+ * The readiness probe: one PING, bounded by the client's command timeout. A first connection
+ * still being made is given that long to finish: without an offline queue a PING sent during
+ * the handshake would fail at once and report a healthy Redis as down.
+ */
 export async function probeRedis(client: Redis | null): Promise<RedisCheck> {
   if (client === null) return { status: 'disabled' };
   const started = performance.now();
   try {
+    await settleFirstConnect(client, client.options.commandTimeout ?? REDIS_COMMAND_TIMEOUT_MS);
     await client.ping();
     return { status: 'ok', latencyMs: Math.round((performance.now() - started) * 100) / 100 };
   } catch (err) {
