@@ -69,7 +69,13 @@ async function jwtSettings(config: Config): Promise<JwtSettings | null> {
 export async function openRuntime(config: Config): Promise<Runtime> {
   const catalog = await loadCatalog(config.modelPaths.length > 0 ? config.modelPaths : defaultModelPaths());
   // The export directory is the only place DuckDB may write files (Parquet exports, job files).
-  const store = await openStore({ databaseUrl: config.databaseUrl ?? undefined, duckdbPath: config.duckdbPath, exportDir: config.exports.dir });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl ?? undefined,
+    duckdbPath: config.duckdbPath,
+    exportDir: config.exports.dir,
+    memoryLimit: config.duckdb.memoryLimit ?? undefined,
+    threads: config.duckdb.threads ?? undefined,
+  });
   try {
     await store.migrate(catalog);
   } catch (err) {

@@ -3,8 +3,8 @@
  * origins allowed to make cookie-authenticated changes. Parsed by loadConfig.
  */
 import { ConfigError } from './config-error.js';
-
-type Env = Record<string, string | undefined>;
+import type { Env } from './readers.js';
+import { readRaw } from './readers.js';
 
 export interface AuthConfig {
   /** Lifetime of tokens from POST /auth/login and of the session cookie. */
@@ -15,14 +15,9 @@ export interface AuthConfig {
   allowedOrigins: string[];
 }
 
-function raw(env: Env, name: string): string | null {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? null : value;
-}
-
 function sessionTtl(env: Env): number {
   const name = 'TALLY_SESSION_TTL_SECONDS';
-  const value = raw(env, name);
+  const value = readRaw(env, name);
   if (value === null) return 3600;
   if (!/^\d+$/.test(value)) throw new ConfigError(name, `must be an integer, got "${value}"`);
   const n = Number(value);
@@ -33,7 +28,7 @@ function sessionTtl(env: Env): number {
 
 function cookieSecure(env: Env): AuthConfig['cookieSecure'] {
   const name = 'TALLY_COOKIE_SECURE';
-  const value = raw(env, name)?.toLowerCase() ?? 'auto';
+  const value = readRaw(env, name)?.toLowerCase() ?? 'auto';
   if (value === 'auto') return 'auto';
   if (value === 'true') return 'always';
   if (value === 'false') return 'never';
@@ -42,7 +37,7 @@ function cookieSecure(env: Env): AuthConfig['cookieSecure'] {
 
 function allowedOrigins(env: Env): string[] {
   const name = 'TALLY_ALLOWED_ORIGINS';
-  const value = raw(env, name);
+  const value = readRaw(env, name);
   if (value === null) return [];
   return value
     .split(',')

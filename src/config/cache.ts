@@ -4,8 +4,8 @@
  * every bad value names its variable.
  */
 import { ConfigError } from './config-error.js';
-
-type Env = Record<string, string | undefined>;
+import type { Env } from './readers.js';
+import { readRaw, readInt } from './readers.js';
 
 export interface CacheConfig {
   /** TALLY_CACHE=off answers every read from the store (the helpers still add meta.cache). */
@@ -52,23 +52,9 @@ export function defaultCacheConfig(): CacheConfig {
   };
 }
 
-function raw(env: Env, name: string): string | null {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? null : value;
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = raw(env, name);
-  if (value === null) return fallback;
-  if (!/^\d+$/.test(value)) throw new ConfigError(name, `must be an integer, got "${value}"`);
-  const n = Number(value);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
 /** `query=60,summary=30`: endpoint names and whole seconds. */
 function perEndpoint(env: Env, name: string, max: number): Record<string, number> {
-  const value = raw(env, name);
+  const value = readRaw(env, name);
   const out: Record<string, number> = {};
   if (value === null) return out;
   for (const part of value.split(',')) {
@@ -83,7 +69,7 @@ function perEndpoint(env: Env, name: string, max: number): Record<string, number
 }
 
 function enabled(env: Env): boolean {
-  const value = raw(env, 'TALLY_CACHE')?.toLowerCase() ?? null;
+  const value = readRaw(env, 'TALLY_CACHE')?.toLowerCase() ?? null;
   if (value === null || ['on', 'true', '1', 'yes'].includes(value)) return true;
   if (['off', 'false', '0', 'no'].includes(value)) return false;
   throw new ConfigError('TALLY_CACHE', `must be on or off, got "${value}"`);
@@ -92,22 +78,22 @@ function enabled(env: Env): boolean {
 export function readCacheConfig(env: Env): CacheConfig {
   const d = defaultCacheConfig();
   const day = 86_400;
-  const prefix = raw(env, 'TALLY_CACHE_PREFIX') ?? d.redisPrefix;
+  const prefix = readRaw(env, 'TALLY_CACHE_PREFIX') ?? d.redisPrefix;
   if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(prefix)) throw new ConfigError('TALLY_CACHE_PREFIX', 'must be 1–64 of A-Z a-z 0-9 : _ . -');
   return {
     enabled: enabled(env),
-    ttlSeconds: int(env, 'TALLY_CACHE_TTL', d.ttlSeconds, 0, day),
+    ttlSeconds: readInt(env, 'TALLY_CACHE_TTL', d.ttlSeconds, 0, day),
     ttls: { ...d.ttls, ...perEndpoint(env, 'TALLY_CACHE_TTLS', day) },
-    swrSeconds: int(env, 'TALLY_CACHE_SWR', d.swrSeconds, 0, day),
+    swrSeconds: readInt(env, 'TALLY_CACHE_SWR', d.swrSeconds, 0, day),
     swrs: { ...d.swrs, ...perEndpoint(env, 'TALLY_CACHE_SWRS', day) },
-    bucketTtlSeconds: int(env, 'TALLY_CACHE_BUCKET_TTL', d.bucketTtlSeconds, 0, 30 * day),
-    memoryMaxBytes: int(env, 'TALLY_CACHE_MEMORY_BYTES', d.memoryMaxBytes, 0, 64 * 1024 ** 3),
-    memoryMaxEntries: int(env, 'TALLY_CACHE_MEMORY_ENTRIES', d.memoryMaxEntries, 1, 10_000_000),
+    bucketTtlSeconds: readInt(env, 'TALLY_CACHE_BUCKET_TTL', d.bucketTtlSeconds, 0, 30 * day),
+    memoryMaxBytes: readInt(env, 'TALLY_CACHE_MEMORY_BYTES', d.memoryMaxBytes, 0, 64 * 1024 ** 3),
+    memoryMaxEntries: readInt(env, 'TALLY_CACHE_MEMORY_ENTRIES', d.memoryMaxEntries, 1, 10_000_000),
     redisPrefix: prefix,
-    redisTimeoutMs: int(env, 'TALLY_CACHE_REDIS_TIMEOUT_MS', d.redisTimeoutMs, 10, 60_000),
-    warmTop: int(env, 'TALLY_CACHE_WARM_TOP', d.warmTop, 0, 1000),
-    warmIntervalSeconds: int(env, 'TALLY_CACHE_WARM_INTERVAL', d.warmIntervalSeconds, 0, day),
-    warmDelayMs: int(env, 'TALLY_CACHE_WARM_DELAY_MS', d.warmDelayMs, 0, 600_000),
+    redisTimeoutMs: readInt(env, 'TALLY_CACHE_REDIS_TIMEOUT_MS', d.redisTimeoutMs, 10, 60_000),
+    warmTop: readInt(env, 'TALLY_CACHE_WARM_TOP', d.warmTop, 0, 1000),
+    warmIntervalSeconds: readInt(env, 'TALLY_CACHE_WARM_INTERVAL', d.warmIntervalSeconds, 0, day),
+    warmDelayMs: readInt(env, 'TALLY_CACHE_WARM_DELAY_MS', d.warmDelayMs, 0, 600_000),
   };
 }
 

@@ -12,6 +12,8 @@ import { readLiveSettings } from './live.js';
 import type { ExportConfig } from './export.js';
 import { readExportConfig } from './export.js';
 import { ConfigError } from './config-error.js';
+import type { Env } from './readers.js';
+import { readInt, readRaw } from './readers.js';
 import type { OpsConfig } from './ops.js';
 import { readOpsConfig } from './ops.js';
 
@@ -32,6 +34,8 @@ export interface Config {
   /** DuckDB file path (used when databaseUrl is not set). */
   duckdbPath: string;
   databaseUrl: string | null;
+  /** Embedded DuckDB tuning: buffer memory cap and worker threads (null = DuckDB's own default). */
+  duckdb: DuckDbTuning;
   redisUrl: string | null;
   jwtSecret: string | null;
   jwksUrl: string | null;
@@ -56,16 +60,6 @@ export interface Config {
   exports: ExportConfig;
 }
 
-type Env = Record<string, string | undefined>;
-
-function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
 
 function readUrl(env: Env, name: string, protocols: string[]): string | null {
   const raw = env[name];
@@ -82,9 +76,31 @@ function readUrl(env: Env, name: string, protocols: string[]): string | null {
   return raw;
 }
 
-function readString(env: Env, name: string): string | null {
-  const raw = env[name];
-  return raw === undefined || raw === '' ? null : raw;
+
+export interface DuckDbTuning {
+  /** TALLY_DUCKDB_MEMORY_LIMIT in DuckDB's syntax ('256MB', '1GiB'). */
+  memoryLimit: string | null;
+  /** TALLY_DUCKDB_THREADS. */
+  threads: number | null;
+}
+
+/** The default cap keeps an idle `tally serve` on a 10M-event file small (docs/benchmarks.md). */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MB';
+
+function readMemorySize(env: Env, name: string, fallback: string): string {
+  const value = readRaw(env, name);
+  if (value === null) return fallback;
+  const match = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(value);
+  if (!match) throw new ConfigError(name, `must be a size like 256MB or 1GiB, got "${value}"`);
+  const units: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+  const bytes = Number(match[1]) * (units[match[2]!.toLowerCase()] ?? 1);
+  if (bytes < 16 * 1024 * 1024) throw new ConfigError(name, `must be at least 16MB, got "${value}"`);
+  return `${match[1]}${match[2]}`;
+}
+
+function readDuckDbTuning(env: Env): DuckDbTuning {
+  const threads = readInt(env, 'TALLY_DUCKDB_THREADS', 0, 0, 256);
+  return { memoryLimit: readMemorySize(env, 'TALLY_DUCKDB_MEMORY_LIMIT', DEFAULT_DUCKDB_MEMORY_LIMIT), threads: threads === 0 ? null : threads };
 }
 
 function readEnvName(env: Env): Config['env'] {
@@ -103,7 +119,7 @@ function readLogLevel(env: Env, nodeEnv: Config['env']): LogLevel {
 }
 
 function readJwtSecret(env: Env): string | null {
-  const secret = readString(env, 'TALLY_JWT_SECRET');
+  const secret = readRaw(env, 'TALLY_JWT_SECRET');
   if (secret !== null && Buffer.byteLength(secret) < 32) {
     throw new ConfigError('TALLY_JWT_SECRET', 'must be at least 32 bytes long');
   }
@@ -112,19 +128,20 @@ function readJwtSecret(env: Env): string | null {
 
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = readEnvName(env);
-  const modelList = readString(env, 'TALLY_MODEL');
-  const duckdbPath = path.resolve(readString(env, 'TALLY_DB') ?? './data/tally.duckdb');
+  const modelList = readRaw(env, 'TALLY_MODEL');
+  const duckdbPath = path.resolve(readRaw(env, 'TALLY_DB') ?? './data/tally.duckdb');
   const config: Config = {
     env: nodeEnv,
     port: readInt(env, 'TALLY_PORT', 8080, 0, 65535),
-    host: readString(env, 'TALLY_HOST') ?? '127.0.0.1',
+    host: readRaw(env, 'TALLY_HOST') ?? '127.0.0.1',
     duckdbPath,
     databaseUrl: readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    duckdb: readDuckDbTuning(env),
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     jwtSecret: readJwtSecret(env),
     jwksUrl: readUrl(env, 'TALLY_JWKS_URL', ['https:', 'http:']),
-    jwtIssuer: readString(env, 'TALLY_JWT_ISSUER'),
-    jwtAudience: readString(env, 'TALLY_JWT_AUDIENCE'),
+    jwtIssuer: readRaw(env, 'TALLY_JWT_ISSUER'),
+    jwtAudience: readRaw(env, 'TALLY_JWT_AUDIENCE'),
     modelPaths: modelList === null ? [] : modelList.split(',').map((p) => path.resolve(p.trim())).filter(Boolean),
     logLevel: readLogLevel(env, nodeEnv),
     bodyLimitBytes: readInt(env, 'TALLY_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

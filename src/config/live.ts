@@ -4,7 +4,8 @@
  * and docs/live.md. Browser origins for /ws and /stream come from TALLY_ALLOWED_ORIGINS (config/auth.ts),
  * the same list that guards the session cookie.
  */
-import { ConfigError } from './config-error.js';
+import type { Env } from './readers.js';
+import { readInt, readBool } from './readers.js';
 
 export interface LiveSettings {
   /** WebSocket + SSE connections one org may hold on one instance (429 / close 1013 above). */
@@ -42,37 +43,18 @@ export const LIVE_DEFAULTS: LiveSettings = {
   webhookAllowPrivate: false,
 };
 
-type Env = Record<string, string | undefined>;
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
-}
-
 export function readLiveSettings(env: Env): LiveSettings {
   const d = LIVE_DEFAULTS;
   return {
-    maxConnectionsPerOrg: int(env, 'TALLY_LIVE_MAX_CONNECTIONS_PER_ORG', d.maxConnectionsPerOrg, 1, 1_000_000),
-    maxConnections: int(env, 'TALLY_LIVE_MAX_CONNECTIONS', d.maxConnections, 1, 1_000_000),
-    maxSubscriptionsPerConnection: int(env, 'TALLY_LIVE_MAX_SUBSCRIPTIONS', d.maxSubscriptionsPerConnection, 1, 10_000),
-    maxMessageBytes: int(env, 'TALLY_LIVE_MAX_MESSAGE_BYTES', d.maxMessageBytes, 1024, 16 * 1024 * 1024),
-    sendBufferBytes: int(env, 'TALLY_LIVE_SEND_BUFFER_BYTES', d.sendBufferBytes, 16 * 1024, 1024 * 1024 * 1024),
-    heartbeatMs: int(env, 'TALLY_LIVE_HEARTBEAT_MS', d.heartbeatMs, 100, 15_000),
-    replayBufferSize: int(env, 'TALLY_LIVE_REPLAY_BUFFER', d.replayBufferSize, 0, 1_000_000),
-    maxEventsPerNotice: int(env, 'TALLY_LIVE_MAX_EVENTS_PER_NOTICE', d.maxEventsPerNotice, 0, 100_000),
-    alertEvalIntervalMs: int(env, 'TALLY_ALERT_EVAL_INTERVAL_MS', d.alertEvalIntervalMs, 1000, 86_400_000),
-    webhookAllowPrivate: bool(env, 'TALLY_WEBHOOK_ALLOW_PRIVATE', d.webhookAllowPrivate),
+    maxConnectionsPerOrg: readInt(env, 'TALLY_LIVE_MAX_CONNECTIONS_PER_ORG', d.maxConnectionsPerOrg, 1, 1_000_000),
+    maxConnections: readInt(env, 'TALLY_LIVE_MAX_CONNECTIONS', d.maxConnections, 1, 1_000_000),
+    maxSubscriptionsPerConnection: readInt(env, 'TALLY_LIVE_MAX_SUBSCRIPTIONS', d.maxSubscriptionsPerConnection, 1, 10_000),
+    maxMessageBytes: readInt(env, 'TALLY_LIVE_MAX_MESSAGE_BYTES', d.maxMessageBytes, 1024, 16 * 1024 * 1024),
+    sendBufferBytes: readInt(env, 'TALLY_LIVE_SEND_BUFFER_BYTES', d.sendBufferBytes, 16 * 1024, 1024 * 1024 * 1024),
+    heartbeatMs: readInt(env, 'TALLY_LIVE_HEARTBEAT_MS', d.heartbeatMs, 100, 15_000),
+    replayBufferSize: readInt(env, 'TALLY_LIVE_REPLAY_BUFFER', d.replayBufferSize, 0, 1_000_000),
+    maxEventsPerNotice: readInt(env, 'TALLY_LIVE_MAX_EVENTS_PER_NOTICE', d.maxEventsPerNotice, 0, 100_000),
+    alertEvalIntervalMs: readInt(env, 'TALLY_ALERT_EVAL_INTERVAL_MS', d.alertEvalIntervalMs, 1000, 86_400_000),
+    webhookAllowPrivate: readBool(env, 'TALLY_WEBHOOK_ALLOW_PRIVATE', d.webhookAllowPrivate),
   };
 }

@@ -4,8 +4,8 @@
  * Parsed from the environment by loadConfig; every bad value names its variable.
  */
 import { ConfigError } from './config-error.js';
-
-type Env = Record<string, string | undefined>;
+import type { Env } from './readers.js';
+import { readRaw, readInt, readBool } from './readers.js';
 
 export const RATE_CLASSES = ['ingest', 'query', 'export', 'login'] as const;
 export type RateClass = (typeof RATE_CLASSES)[number];
@@ -92,20 +92,6 @@ export function defaultOpsConfig(): OpsConfig {
   };
 }
 
-function raw(env: Env, name: string): string | null {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? null : value;
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = raw(env, name);
-  if (value === null) return fallback;
-  if (!/^\d+$/.test(value)) throw new ConfigError(name, `must be an integer, got "${value}"`);
-  const n = Number(value);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
 const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** `90`, `90s`, `15m`, `1h`, `1d` → seconds (whole, ≥ 1). */
@@ -142,7 +128,7 @@ function duration(name: string, key: string, value: string): number {
 }
 
 function rateClass(env: Env, name: string, fallback: RateLimit): RateLimit {
-  const value = raw(env, name);
+  const value = readRaw(env, name);
   if (value === null) return { ...fallback };
   if (value === 'off') return { ...fallback, org: 0, credential: 0, ip: 0 };
   const p = pairs(name, value, ['org', 'credential', 'ip', 'window']);
@@ -156,7 +142,7 @@ function rateClass(env: Env, name: string, fallback: RateLimit): RateLimit {
 
 function penalty(env: Env): PenaltyConfig {
   const name = 'TALLY_RATE_PENALTY';
-  const value = raw(env, name);
+  const value = readRaw(env, name);
   if (value === null) return { ...DEFAULT_PENALTY };
   if (value === 'off') return { ...DEFAULT_PENALTY, strikes: 0 };
   const p = pairs(name, value, ['strikes', 'block', 'max', 'window']);
@@ -192,7 +178,7 @@ function mapping(name: string, value: string): Array<[string, string]> {
 function tiers(env: Env): Record<string, number> {
   const name = 'TALLY_RATE_TIERS';
   const out: Record<string, number> = { standard: 1 };
-  const value = raw(env, name);
+  const value = readRaw(env, name);
   if (value === null) return out;
   for (const [tier, text] of mapping(name, value)) {
     const multiplier = Number(text);
@@ -207,7 +193,7 @@ function tiers(env: Env): Record<string, number> {
 
 function orgTiers(env: Env, known: Record<string, number>): Record<string, string> {
   const name = 'TALLY_ORG_TIERS';
-  const value = raw(env, name);
+  const value = readRaw(env, name);
   const out: Record<string, string> = {};
   if (value === null) return out;
   for (const [org, tier] of mapping(name, value)) {
@@ -218,17 +204,9 @@ function orgTiers(env: Env, known: Record<string, number>): Record<string, strin
   return out;
 }
 
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const value = raw(env, name)?.toLowerCase() ?? null;
-  if (value === null) return fallback;
-  if (['1', 'true', 'on', 'yes'].includes(value)) return true;
-  if (['0', 'false', 'off', 'no'].includes(value)) return false;
-  throw new ConfigError(name, `must be on or off, got "${value}"`);
-}
-
 function trustProxy(env: Env): TrustProxy {
   const name = 'TALLY_TRUST_PROXY';
-  const value = raw(env, name);
+  const value = readRaw(env, name);
   if (value === null) return false;
   const lower = value.toLowerCase();
   if (lower === 'true' || lower === 'false') return lower === 'true';
@@ -245,7 +223,7 @@ function trustProxy(env: Env): TrustProxy {
 
 function corsOrigins(env: Env): string[] {
   const name = 'TALLY_CORS_ORIGINS';
-  const value = raw(env, name);
+  const value = readRaw(env, name);
   if (value === null) return [];
   const list = value.split(',').map((s) => s.trim()).filter(Boolean);
   if (list.includes('*')) {
@@ -267,7 +245,7 @@ function corsOrigins(env: Env): string[] {
 }
 
 function metricsToken(env: Env): string | null {
-  const value = raw(env, 'TALLY_METRICS_TOKEN');
+  const value = readRaw(env, 'TALLY_METRICS_TOKEN');
   if (value !== null && value.length < 16) throw new ConfigError('TALLY_METRICS_TOKEN', 'must be at least 16 characters long');
   return value;
 }
@@ -282,17 +260,17 @@ export function readOpsConfig(env: Env): OpsConfig {
     trustProxy: trustProxy(env),
     corsOrigins: corsOrigins(env),
     rateLimits: {
-      enabled: bool(env, 'TALLY_RATE_LIMITS', true),
+      enabled: readBool(env, 'TALLY_RATE_LIMITS', true),
       classes,
       tiers: tierTable,
       orgTiers: orgTiers(env, tierTable),
       penalty: penalty(env),
     },
-    queryTimeoutMs: int(env, 'TALLY_QUERY_TIMEOUT_MS', defaults.queryTimeoutMs, 0, 3_600_000),
-    maxConcurrentQueries: int(env, 'TALLY_MAX_CONCURRENT_QUERIES', defaults.maxConcurrentQueries, 1, 10_000),
-    maxQueuedQueries: int(env, 'TALLY_MAX_QUEUED_QUERIES', defaults.maxQueuedQueries, 0, 100_000),
-    slowRequestMs: int(env, 'TALLY_SLOW_REQUEST_MS', defaults.slowRequestMs, 1, 3_600_000),
+    queryTimeoutMs: readInt(env, 'TALLY_QUERY_TIMEOUT_MS', defaults.queryTimeoutMs, 0, 3_600_000),
+    maxConcurrentQueries: readInt(env, 'TALLY_MAX_CONCURRENT_QUERIES', defaults.maxConcurrentQueries, 1, 10_000),
+    maxQueuedQueries: readInt(env, 'TALLY_MAX_QUEUED_QUERIES', defaults.maxQueuedQueries, 0, 100_000),
+    slowRequestMs: readInt(env, 'TALLY_SLOW_REQUEST_MS', defaults.slowRequestMs, 1, 3_600_000),
     metricsToken: metricsToken(env),
-    shutdownTimeoutMs: int(env, 'TALLY_SHUTDOWN_TIMEOUT_MS', defaults.shutdownTimeoutMs, 100, 600_000),
+    shutdownTimeoutMs: readInt(env, 'TALLY_SHUTDOWN_TIMEOUT_MS', defaults.shutdownTimeoutMs, 100, 600_000),
   };
 }

@@ -51,6 +51,28 @@ export function eventJson(e: StoredEvent): string {
   return JSON.stringify({ event: e.event, timestamp: new Date(e.timestamp).toISOString(), actor: e.actor, id: e.id, props: e.props });
 }
 
+/**
+ * An appended event in the replay ring. Its JSON is written on first read (a subscriber or a
+ * replay wants it), once, and shared: ingest with nobody listening does no serialisation.
+ */
+class EventEntry implements LiveEntry {
+  readonly type = 'event' as const;
+  private text: string | null = null;
+
+  constructor(
+    readonly seq: number,
+    private readonly event: StoredEvent,
+  ) {}
+
+  get name(): string {
+    return this.event.event;
+  }
+
+  get json(): string {
+    return (this.text ??= eventJson(this.event));
+  }
+}
+
 export class LiveHub {
   readonly instanceId = randomUUID();
   readonly queries: QueryRegistry;
@@ -171,7 +193,7 @@ export class LiveHub {
     let dropped = 0;
     if (m.kind === 'appended') {
       this.queries.onNotice(m.org, m);
-      entries = m.events.map((e, i) => ({ seq: m.firstSeq + i, type: 'event', name: e.event, json: eventJson(e) }));
+      entries = m.events.map((e, i) => new EventEntry(m.firstSeq + i, e));
       dropped = m.count - m.events.length;
       if (m.origin === this.instanceId) this.options.onLocalAppended?.(m.org);
     } else {

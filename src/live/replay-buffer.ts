@@ -6,11 +6,12 @@
 
 /** One SSE-addressable message; `json` is serialized once and shared by every client. */
 export interface LiveEntry {
-  seq: number;
-  type: 'event' | 'alert';
+  readonly seq: number;
+  readonly type: 'event' | 'alert';
   /** The event name (filters match it) or the alert rule's name. */
-  name: string;
-  json: string;
+  readonly name: string;
+  /** The payload as JSON text; may be produced on first read. */
+  readonly json: string;
 }
 
 export interface Replay {

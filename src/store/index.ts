@@ -7,11 +7,15 @@ export interface StoreConfig {
   duckdbPath: string;
   /** DuckDB only: the directory Parquet exports may be written to. */
   exportDir?: string;
+  /** DuckDB only: buffer memory cap ('256MB') and worker threads; undefined = DuckDB's defaults. */
+  memoryLimit?: string;
+  threads?: number;
 }
 
 export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.databaseUrl) throw new Error('PostgreSQL store not available yet');
-  return DuckDbStore.open({ path: config.duckdbPath, exportDir: config.exportDir });
+  const { duckdbPath: path, exportDir, memoryLimit, threads } = config;
+  return DuckDbStore.open({ path, exportDir, memoryLimit, threads });
 }
 
 export { DuckDbStore } from './duckdb/duckdb-store.js';

@@ -128,6 +128,26 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(accepted).toBe(450);
       expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(800 - 450);
       expect(await count(store)).toBe(450);
+      // Arrival order decides: the first batch keeps all its ids, every later one its new half.
+      expect(results.map((r) => r.accepted)).toEqual([100, 50, 50, 50, 50, 50, 50, 50]);
+    });
+
+    it('fails only the bad request among concurrent ones, and keeps the others whole', async () => {
+      const good = [numbered(200, 'x', 0), numbered(200, 'y', 0), numbered(200, 'z', 0)];
+      const bad = numbered(200, 'w');
+      bad[100] = { ...bad[100]!, props: { amount: 'lots' } } as unknown as StoredEvent;
+      const outcomes = await Promise.allSettled([
+        store.append(ORG, good[0]!),
+        store.append(OTHER_ORG, good[1]!),
+        store.append(ORG, bad),
+        store.append(ORG, good[2]!),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect(await count(store, ORG)).toBe(400);
+      expect(await count(store, OTHER_ORG)).toBe(200);
+      // None of the bad request's ids were kept: resent without the bad event, all are new.
+      const fixed = bad.filter((_, i) => i !== 100);
+      expect(await store.append(ORG, fixed)).toMatchObject({ accepted: 199, duplicates: 0 });
     });
 
     it('writes nothing from a batch that fails part-way (wrong prop type)', async () => {

@@ -24,6 +24,7 @@ import { ConnectionPool } from './connection-pool.js';
 import { DuckDbStoreError, withContext } from './duckdb-store-error.js';
 import { EventColumns } from './event-columns.js';
 import { EventWriter } from './event-writer.js';
+import { GroupCommit } from './group-commit.js';
 import { readEventColumns, syncPropColumns } from './prop-columns.js';
 import { RowConverter } from './row-converter.js';
 import { applyMigrations } from './schema-migrations.js';
@@ -70,13 +71,19 @@ export class DuckDbStore implements Store {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly streams = new Set<DuckDBConnection>();
   private closing: Promise<void> | null = null;
+  private readonly commits: GroupCommit;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly readers: ConnectionPool,
     private readonly events: EventWriter,
-  ) {}
+  ) {
+    this.commits = new GroupCommit(
+      (fn) => this.writes.run(fn),
+      (group) => withContext('append', () => this.events.writeGroup(group)),
+    );
+  }
 
   static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
     const memory = options.path === ':memory:';
@@ -131,7 +138,8 @@ export class DuckDbStore implements Store {
   append(org: string, events: readonly StoredEvent[]): Promise<AppendResult> {
     return this.guard(async () => {
       if (events.length === 0) return { accepted: 0, duplicates: 0, written: [] };
-      return this.writes.run(() => withContext('append', () => this.events.write(org, events)));
+      // Requests arriving while a transaction runs share the next one (group commit).
+      return this.commits.submit({ org, events });
     });
   }
 

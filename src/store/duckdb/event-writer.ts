@@ -25,15 +25,37 @@ function dropRepeatedIds(events: readonly StoredEvent[]): StoredEvent[] {
   return kept;
 }
 
+/** One request's events for one org. */
+export interface AppendRequest {
+  org: string;
+  events: readonly StoredEvent[];
+}
+
+/** A request after dropping ids repeated inside it; `written` is what goes to the events table. */
+interface Prepared {
+  org: string;
+  received: number;
+  unique: StoredEvent[];
+  ids: string[];
+}
+
+function prepare(request: AppendRequest): Prepared {
+  const unique = dropRepeatedIds(request.events);
+  const ids = unique.flatMap((e) => (e.id === null ? [] : [e.id]));
+  return { org: request.org, received: request.events.length, unique, ids };
+}
+
 /**
- * Appends one request's events on the writer connection inside one transaction: claim the ids in
- * event_ids, append the events that were new, commit. Any failure rolls both tables back.
+ * Appends a group of requests' events on the writer connection inside one transaction: claim the
+ * ids in event_ids, append the events that were new, commit. Any failure rolls back the whole
+ * group (the caller then retries each request alone, so one bad request fails only itself).
  *
  * Claiming ids has two paths. The fast one appends the ids through an Appender, which is about
  * twice as fast as INSERT … ON CONFLICT but fails the whole transaction on a repeated id; then the
- * batch is retried with ON CONFLICT DO NOTHING RETURNING id, which reports the ids that were new.
- * After a batch that did contain repeats the slow path is tried first, since retries tend to come
- * in runs.
+ * group is retried with ON CONFLICT DO NOTHING RETURNING id, request by request in arrival order,
+ * which reports the ids that were new (the first request to send an id wins, also across the
+ * requests of one group). After a group that did contain repeats the slow path is tried first,
+ * since retries tend to come in runs.
  *
  * The caller serialises calls (one transaction per connection).
  */
@@ -51,25 +73,31 @@ export class EventWriter {
     this.columns = columns;
   }
 
-  async write(org: string, events: readonly StoredEvent[]): Promise<AppendResult> {
-    const unique = dropRepeatedIds(events);
-    const ids = unique.flatMap((e) => (e.id === null ? [] : [e.id]));
+  /** Results in request order. */
+  async writeGroup(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
+    const group = requests.map(prepare);
     const receivedAt = Date.now();
-    if (ids.length === 0 || !this.expectRepeats) {
+    const anyIds = group.some((p) => p.ids.length > 0);
+    if (!anyIds || !this.expectRepeats) {
       try {
         return await inTransaction(this.conn, async () => {
-          if (ids.length > 0) await this.claimAll(org, ids);
-          return this.appendEvents(org, unique, events.length, receivedAt);
+          if (anyIds) await this.claimAll(group);
+          return this.appendEvents(group.map((p) => p.unique), group, receivedAt);
         });
       } catch (err) {
         if (!(err instanceof IdConflict)) throw err;
       }
     }
     return inTransaction(this.conn, async () => {
-      const fresh = await this.claimNew(org, ids);
-      this.expectRepeats = fresh.size < ids.length;
-      const written = unique.filter((e) => e.id === null || fresh.has(e.id));
-      return this.appendEvents(org, written, events.length, receivedAt);
+      const written: StoredEvent[][] = [];
+      let repeats = false;
+      for (const p of group) {
+        const fresh = p.ids.length > 0 ? await this.claimNew(p.org, p.ids) : new Set<string>();
+        repeats ||= fresh.size < p.ids.length;
+        written.push(p.unique.filter((e) => e.id === null || fresh.has(e.id)));
+      }
+      this.expectRepeats = repeats;
+      return this.appendEvents(written, group, receivedAt);
     });
   }
 
@@ -78,12 +106,14 @@ export class EventWriter {
     this.claimStatement = null;
   }
 
-  private async claimAll(org: string, ids: readonly string[]): Promise<void> {
+  private async claimAll(group: readonly Prepared[]): Promise<void> {
     await this.withAppender('event_ids', (appender) => {
-      for (const id of ids) {
-        appender.appendVarchar(org);
-        appender.appendVarchar(id);
-        appender.endRow();
+      for (const { org, ids } of group) {
+        for (const id of ids) {
+          appender.appendVarchar(org);
+          appender.appendVarchar(id);
+          appender.endRow();
+        }
       }
       try {
         appender.flushSync();
@@ -105,30 +135,37 @@ export class EventWriter {
     return new Set(reader.getColumns()[0] as string[] | undefined);
   }
 
+  /** `written[i]`: the events of `group[i]` to store. */
   private async appendEvents(
-    org: string,
-    events: StoredEvent[],
-    received: number,
+    written: readonly StoredEvent[][],
+    group: readonly Prepared[],
     receivedAtMs: number,
-  ): Promise<AppendResult> {
-    if (events.length > 0) {
+  ): Promise<AppendResult[]> {
+    if (written.some((events) => events.length > 0)) {
       const receivedAt = timestampFromMillis(receivedAtMs);
       await this.withAppender('events', (appender) => {
         if (appender.columnCount !== this.columns.columnCount) {
           throw new Error('events table columns changed outside migrate(); reopen the store');
         }
         const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
-        for (let start = 0; start < events.length; start += CHUNK_ROWS) {
-          const end = Math.min(start + CHUNK_ROWS, events.length);
-          const values = this.columns.build(org, events, start, end, receivedAt);
-          const chunk = DuckDBDataChunk.create(types, end - start);
-          values.forEach((column, i) => chunk.setColumnValues(i, column));
-          appender.appendDataChunk(chunk);
-        }
+        written.forEach((events, g) => {
+          const org = (group[g] as Prepared).org;
+          for (let start = 0; start < events.length; start += CHUNK_ROWS) {
+            const end = Math.min(start + CHUNK_ROWS, events.length);
+            const values = this.columns.build(org, events, start, end, receivedAt);
+            const chunk = DuckDBDataChunk.create(types, end - start);
+            values.forEach((column, i) => chunk.setColumnValues(i, column));
+            appender.appendDataChunk(chunk);
+          }
+        });
         appender.flushSync();
       });
     }
-    return { accepted: events.length, duplicates: received - events.length, written: events };
+    return written.map((events, g) => ({
+      accepted: events.length,
+      duplicates: (group[g] as Prepared).received - events.length,
+      written: events,
+    }));
   }
 
   /** Opens an Appender for `table`; on failure its buffered rows are dropped so closing cannot flush them. */
