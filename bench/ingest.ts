@@ -32,7 +32,7 @@ import { APPEND_METHODS, rawAppend } from './lib/raw-appender.js';
 import type { ClientRequest, ClientResult } from './workers/ingest-client.js';
 
 const ORG = 'bench';
-const REQUESTS = 600;
+const REQUESTS = Number(process.env['BENCH_INGEST_REQUESTS'] ?? 2000);
 const WARMUP = 30;
 const CONCURRENCY = 6;
 const PROFILE_REQUESTS = 300;

@@ -74,6 +74,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     duckdbPath: config.duckdbPath,
     exportDir: config.exports.dir,
     memoryLimit: config.duckdb.memoryLimit ?? undefined,
+    checkpointThreshold: config.duckdb.checkpointThreshold ?? undefined,
     threads: config.duckdb.threads ?? undefined,
   });
   try {

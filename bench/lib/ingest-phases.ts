@@ -8,13 +8,13 @@
  *   its own EventColumns. A replica, so it can drift from src; the DuckDbStore.append row is the
  *   real thing.
  */
-import { DuckDBDataChunk } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseNdjson } from '../../src/ingest/ndjson.js';
 import { validateBatch } from '../../src/ingest/validate.js';
 import type { Catalog } from '../../src/model/types.js';
 import { DuckDbStore } from '../../src/store/duckdb/duckdb-store.js';
-import { EventColumns, timestampFromMillis } from '../../src/store/duckdb/event-columns.js';
+import { ChunkFiller } from '../../src/store/duckdb/chunk-filler.js';
+import { EventColumns } from '../../src/store/duckdb/event-columns.js';
 import { readEventColumns } from '../../src/store/duckdb/prop-columns.js';
 import { removeDatabase } from './paths.js';
 import { connectUtc, openRawInstance } from './raw-duckdb.js';
@@ -89,11 +89,11 @@ export async function appendSteps(path: string, catalog: Catalog, org: string, b
       if (ids.length > 0) await timed(sink, 'claim ids (event_ids Appender + flush)', () => claimIds(conn, org, ids));
       const appender = await timed(sink, 'createAppender(events)', () => conn.createAppender('events'));
       const types = Array.from({ length: appender.columnCount }, (_, c) => appender.columnType(c));
-      const values = await timed(sink, 'EventColumns.build (JS values)', () => columns.build(org, events, 0, events.length, timestampFromMillis(Date.now())));
-      await timed(sink, 'DataChunk fill + appendDataChunk', () => {
-        const chunk = DuckDBDataChunk.create(types, events.length);
-        values.forEach((column, c) => chunk.setColumnValues(c, column));
-        appender.appendDataChunk(chunk);
+      const filler = new ChunkFiller(types, events.length);
+      await timed(sink, 'EventColumns.fill (DataChunk fill) + appendDataChunk', () => {
+        filler.start(events.length);
+        columns.fill(filler, org, events, 0, events.length, Date.now());
+        appender.appendDataChunk(filler.finish());
       });
       await timed(sink, 'Appender flush + close', () => {
         appender.flushSync();

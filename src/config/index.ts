@@ -78,29 +78,32 @@ function readUrl(env: Env, name: string, protocols: string[]): string | null {
 
 
 export interface DuckDbTuning {
-  /** TALLY_DUCKDB_MEMORY_LIMIT in DuckDB's syntax ('256MB', '1GiB'). */
+  /** TALLY_DUCKDB_MEMORY_LIMIT in DuckDB's syntax ('256MB', '1GiB'); null = the store's default. */
   memoryLimit: string | null;
-  /** TALLY_DUCKDB_THREADS. */
+  /** TALLY_DUCKDB_CHECKPOINT_THRESHOLD, same syntax; null = the store's default. */
+  checkpointThreshold: string | null;
+  /** TALLY_DUCKDB_THREADS; null = one per core. */
   threads: number | null;
 }
 
-/** The default cap keeps an idle `tally serve` on a 10M-event file small (docs/benchmarks.md). */
-export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MB';
-
-function readMemorySize(env: Env, name: string, fallback: string): string {
+function readMemorySize(env: Env, name: string): string | null {
   const value = readRaw(env, name);
-  if (value === null) return fallback;
+  if (value === null) return null;
   const match = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(value);
   if (!match) throw new ConfigError(name, `must be a size like 256MB or 1GiB, got "${value}"`);
   const units: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
   const bytes = Number(match[1]) * (units[match[2]!.toLowerCase()] ?? 1);
-  if (bytes < 16 * 1024 * 1024) throw new ConfigError(name, `must be at least 16MB, got "${value}"`);
+  if (bytes < 1024 * 1024) throw new ConfigError(name, `must be at least 1MB, got "${value}"`);
   return `${match[1]}${match[2]}`;
 }
 
 function readDuckDbTuning(env: Env): DuckDbTuning {
   const threads = readInt(env, 'TALLY_DUCKDB_THREADS', 0, 0, 256);
-  return { memoryLimit: readMemorySize(env, 'TALLY_DUCKDB_MEMORY_LIMIT', DEFAULT_DUCKDB_MEMORY_LIMIT), threads: threads === 0 ? null : threads };
+  return {
+    memoryLimit: readMemorySize(env, 'TALLY_DUCKDB_MEMORY_LIMIT'),
+    checkpointThreshold: readMemorySize(env, 'TALLY_DUCKDB_CHECKPOINT_THRESHOLD'),
+    threads: threads === 0 ? null : threads,
+  };
 }
 
 function readEnvName(env: Env): Config['env'] {

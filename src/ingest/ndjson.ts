@@ -8,8 +8,10 @@ export function parseNdjson(text: string): unknown[] {
   while (start <= text.length) {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
-    const line = text.slice(start, end).trim();
-    if (line.length > 0) {
+    // JSON.parse skips surrounding whitespace (a CR of CRLF too); only blank lines need a look.
+    const first = text.charCodeAt(start);
+    const line = text.slice(start, end);
+    if (first === 123 /* { */ || line.trim().length > 0) {
       try {
         items.push(JSON.parse(line));
       } catch {

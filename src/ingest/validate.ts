@@ -58,7 +58,12 @@ function checkOptionalString(raw: unknown, path: string, max: number, errors: Fi
   return raw;
 }
 
-function checkDeclared(value: PropValue, def: PropDef, path: string, errors: FieldError[]): PropValue {
+/** The JSON pointer of a prop; built only for a problem (validation runs for every prop of every event). */
+function propPath(at: string, key: string): string {
+  return `${at}/props/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+}
+
+function checkDeclared(value: PropValue, def: PropDef, at: string, key: string, errors: FieldError[]): PropValue {
   if (value === null) return null;
   switch (def.type) {
     case 'number':
@@ -73,12 +78,23 @@ function checkDeclared(value: PropValue, def: PropDef, path: string, errors: Fie
     case 'time': {
       const ms = parseTime(value);
       if (ms !== null) return ms;
-      errors.push({ path, message: 'must be an ISO 8601 date-time or epoch milliseconds' });
+      errors.push({ path: propPath(at, key), message: 'must be an ISO 8601 date-time or epoch milliseconds' });
       return null;
     }
   }
-  errors.push({ path, message: `must be a ${def.type} (declared in the model)` });
+  errors.push({ path: propPath(at, key), message: `must be a ${def.type} (declared in the model)` });
   return null;
+}
+
+/** Prop names repeat across events: remember the good ones (bounded, so junk names cannot grow it). */
+const KNOWN_NAMES_MAX = 10_000;
+const knownNames = new Set<string>();
+
+function validPropName(key: string): boolean {
+  if (knownNames.has(key)) return true;
+  if (!PROP_NAME.test(key)) return false;
+  if (knownNames.size < KNOWN_NAMES_MAX) knownNames.add(key);
+  return true;
 }
 
 function checkProps(raw: unknown, at: string, ctx: ValidationContext, errors: FieldError[]): Record<string, PropValue> {
@@ -92,30 +108,31 @@ function checkProps(raw: unknown, at: string, ctx: ValidationContext, errors: Fi
     errors.push({ path: `${at}/props`, message: `must have at most ${MAX_PROPS} keys` });
     return {};
   }
-  const props: Record<string, PropValue> = {};
+  // The parsed object is ours (JSON.parse made it): checked in place, with declared time props
+  // rewritten to epoch ms, rather than copied — this runs for every event of every request.
+  const props = raw as Record<string, PropValue>;
   for (const key of keys) {
-    const path = `${at}/props/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    if (!PROP_NAME.test(key)) {
-      errors.push({ path, message: 'prop names must start with a letter or _ and use only letters, digits and _ (≤ 64)' });
+    if (!validPropName(key)) {
+      errors.push({ path: propPath(at, key), message: 'prop names must start with a letter or _ and use only letters, digits and _ (≤ 64)' });
       continue;
     }
     const value = raw[key];
     if (typeof value === 'string') {
       if (value.length > MAX_STRING) {
-        errors.push({ path, message: `strings must be at most ${MAX_STRING} characters` });
+        errors.push({ path: propPath(at, key), message: `strings must be at most ${MAX_STRING} characters` });
         continue;
       }
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) {
-        errors.push({ path, message: 'must be a finite number' });
+        errors.push({ path: propPath(at, key), message: 'must be a finite number' });
         continue;
       }
     } else if (value !== null && typeof value !== 'boolean') {
-      errors.push({ path, message: 'must be a string, number, boolean or null (props are flat)' });
+      errors.push({ path: propPath(at, key), message: 'must be a string, number, boolean or null (props are flat)' });
       continue;
     }
     const def = ctx.props.get(key);
-    props[key] = def === undefined ? (value as PropValue) : checkDeclared(value as PropValue, def, path, errors);
+    if (def !== undefined) props[key] = checkDeclared(value as PropValue, def, at, key, errors);
   }
   return props;
 }

@@ -9,13 +9,14 @@ export interface StoreConfig {
   exportDir?: string;
   /** DuckDB only: buffer memory cap ('256MB') and worker threads; undefined = DuckDB's defaults. */
   memoryLimit?: string;
+  checkpointThreshold?: string;
   threads?: number;
 }
 
 export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.databaseUrl) throw new Error('PostgreSQL store not available yet');
-  const { duckdbPath: path, exportDir, memoryLimit, threads } = config;
-  return DuckDbStore.open({ path, exportDir, memoryLimit, threads });
+  const { duckdbPath: path, exportDir, memoryLimit, checkpointThreshold, threads } = config;
+  return DuckDbStore.open({ path, exportDir, memoryLimit, checkpointThreshold, threads });
 }
 
 export { DuckDbStore } from './duckdb/duckdb-store.js';

@@ -33,13 +33,26 @@ export interface DuckDbStoreOptions {
   /** Database file, or ':memory:'. A missing parent directory is created. */
   path: string;
   threads?: number;
-  /** DuckDB syntax, e.g. '2GB'. */
+  /** DuckDB syntax, e.g. '2GB'. Default for a file: DUCKDB_DEFAULTS.memoryLimit. */
   memoryLimit?: string;
+  /** WAL size that triggers a checkpoint. Default for a file: DUCKDB_DEFAULTS.checkpointThreshold. */
+  checkpointThreshold?: string;
   /** The only directory COPY … TO may write (and read_parquet may read). */
   exportDir?: string;
   /** Read pool size; default 3 (with the writer that fills libuv's default 4 worker threads). */
   readConnections?: number;
 }
+
+/**
+ * Defaults for a database file (docs/configuration.md, measured in docs/benchmarks.md):
+ * - memoryLimit caps DuckDB's buffers, so a server on a 10M-event file stays small when idle and
+ *   while exporting (DuckDB's own default is 80% of RAM, kept as cache);
+ * - checkpointThreshold: a checkpoint blocks commits while it compresses the WAL into the file,
+ *   and each one rewrites the table's last, partly filled row group. DuckDB's 16MB made that
+ *   happen every ~90k events; 128MB (~680k events) halves ingest's cost of it, and replaying at
+ *   most 128MB of WAL after a crash takes seconds.
+ */
+export const DUCKDB_DEFAULTS = { memoryLimit: '256MB', checkpointThreshold: '128MB' } as const;
 
 const DEFAULT_READERS = 3;
 const DEFAULT_STREAM_CHUNK_ROWS = 2048;
@@ -93,7 +106,11 @@ export class DuckDbStore implements Store {
       autoload_known_extensions: 'false',
     };
     if (options.threads !== undefined) config['threads'] = String(options.threads);
-    if (options.memoryLimit !== undefined) config['memory_limit'] = options.memoryLimit;
+    // A file database gets Tally's defaults; ':memory:' keeps DuckDB's (its data lives in that memory).
+    const memoryLimit = options.memoryLimit ?? (memory ? undefined : DUCKDB_DEFAULTS.memoryLimit);
+    if (memoryLimit !== undefined) config['memory_limit'] = memoryLimit;
+    const checkpointThreshold = options.checkpointThreshold ?? (memory ? undefined : DUCKDB_DEFAULTS.checkpointThreshold);
+    if (checkpointThreshold !== undefined) config['checkpoint_threshold'] = checkpointThreshold;
     if (options.exportDir === undefined) config['enable_external_access'] = 'false';
     const instance = await withContext(`open ${options.path}`, () =>
       DuckDBInstance.create(memory ? ':memory:' : resolve(options.path), config),

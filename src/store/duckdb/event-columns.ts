@@ -1,24 +1,11 @@
-import { DuckDBTimestampValue } from '@duckdb/node-api';
-import type { DuckDBValue } from '@duckdb/node-api';
 import type { PropValue, StoredEvent } from '../../domain/event.js';
 import type { PropDef } from '../../model/types.js';
+import type { CellValue, ChunkFiller } from './chunk-filler.js';
 import type { TableColumn } from './prop-columns.js';
 
 type FixedColumn = 'org_id' | 'ts' | 'event' | 'actor' | 'id' | 'received_at' | 'extra';
 
-/** Where one events column takes its value from. */
-type Slot =
-  | { kind: 'fixed'; column: FixedColumn }
-  | { kind: 'prop'; prop: PropDef }
-  /** A p_ column whose prop is no longer declared: its values now travel in `extra`. */
-  | { kind: 'null' };
-
 const FIXED = new Set<string>(['org_id', 'ts', 'event', 'actor', 'id', 'received_at', 'extra']);
-
-/** Epoch milliseconds → DuckDB TIMESTAMP (microseconds). */
-export function timestampFromMillis(ms: number): DuckDBTimestampValue {
-  return new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
-}
 
 function describe(value: unknown): string {
   return value === null ? 'null' : typeof value;
@@ -29,7 +16,7 @@ function typeError(prop: PropDef, value: unknown, e: StoredEvent): TypeError {
   return new TypeError(`prop "${prop.name}" of ${where} must be a ${prop.type}, got ${describe(value)}`);
 }
 
-function typedValue(prop: PropDef, value: PropValue | undefined, e: StoredEvent): DuckDBValue {
+function typedValue(prop: PropDef, value: PropValue | undefined, e: StoredEvent): CellValue {
   if (value === null || value === undefined) return null;
   switch (prop.type) {
     case 'number':
@@ -44,88 +31,69 @@ function typedValue(prop: PropDef, value: PropValue | undefined, e: StoredEvent)
     case 'time': {
       // Ingest may hand over epoch milliseconds or an ISO 8601 string; both mean an instant.
       const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
-      if (Number.isFinite(ms)) return timestampFromMillis(ms);
+      if (Number.isFinite(ms)) return ms;
       break;
     }
   }
   throw typeError(prop, value, e);
 }
 
+/** Where a declared prop's values go. */
+interface PropSlot {
+  column: number;
+  prop: PropDef;
+}
+
 /**
  * Maps events onto the events table's physical column order, so a batch can be handed to the
  * Appender as whole columns. Declared props go to their typed columns; every other prop is kept
- * in `extra` as one JSON object (NULL when there is none).
+ * in `extra` as one JSON object (NULL when there is none). A cell nobody sets stays NULL (the
+ * filler's columns start null), so an event costs its own props, not the table's width.
  */
 export class EventColumns {
-  private readonly slots: readonly Slot[];
-  private readonly declared: ReadonlySet<string>;
+  readonly columnCount: number;
+  private readonly fixed: Readonly<Record<FixedColumn, number>>;
+  private readonly props: ReadonlyMap<string, PropSlot>;
 
   constructor(columns: readonly TableColumn[], props: Iterable<PropDef>) {
-    const byColumn = new Map<string, PropDef>();
-    for (const p of props) byColumn.set(p.column, p);
-    this.slots = columns.map((c): Slot => {
-      if (FIXED.has(c.name)) return { kind: 'fixed', column: c.name as FixedColumn };
-      const prop = byColumn.get(c.name);
-      return prop ? { kind: 'prop', prop } : { kind: 'null' };
-    });
     const missing = [...FIXED].filter((name) => !columns.some((c) => c.name === name));
     if (missing.length > 0) throw new Error(`events table lacks columns: ${missing.join(', ')}`);
-    this.declared = new Set(this.slots.flatMap((s) => (s.kind === 'prop' ? [s.prop.name] : [])));
+    const at = (name: string): number => columns.findIndex((c) => c.name === name);
+    this.fixed = { org_id: at('org_id'), ts: at('ts'), event: at('event'), actor: at('actor'), id: at('id'), received_at: at('received_at'), extra: at('extra') };
+    const slots = new Map<string, PropSlot>();
+    // A p_ column whose prop is no longer declared gets no slot: its values now travel in `extra`.
+    for (const prop of props) {
+      const column = at(prop.column);
+      if (column >= 0 && !FIXED.has(prop.column)) slots.set(prop.name, { column, prop });
+    }
+    this.props = slots;
+    this.columnCount = columns.length;
   }
 
-  get columnCount(): number {
-    return this.slots.length;
-  }
-
-  /** Column-major values for rows [start, end); throws TypeError on a value that does not fit its column. */
-  build(
-    org: string,
-    events: readonly StoredEvent[],
-    start: number,
-    end: number,
-    receivedAt: DuckDBTimestampValue,
-  ): DuckDBValue[][] {
-    const count = end - start;
-    const columns: DuckDBValue[][] = this.slots.map(() => new Array<DuckDBValue>(count));
-    for (let r = 0; r < count; r++) {
+  /** Writes rows [start, end) of `events` into the filler's current chunk; throws TypeError on a value that does not fit its column. */
+  fill(filler: ChunkFiller, org: string, events: readonly StoredEvent[], start: number, end: number, receivedAtMs: number): void {
+    const f = this.fixed;
+    filler.constant(f.org_id, org);
+    filler.constant(f.received_at, receivedAtMs);
+    for (let r = 0; r < end - start; r++) {
       const e = events[start + r] as StoredEvent;
-      for (let c = 0; c < this.slots.length; c++) {
-        (columns[c] as DuckDBValue[])[r] = this.value(this.slots[c] as Slot, e, org, receivedAt);
+      if (!Number.isFinite(e.timestamp)) throw new TypeError(`event "${e.event}" has no valid timestamp`);
+      filler.set(r, f.ts, e.timestamp);
+      filler.set(r, f.event, e.event);
+      filler.set(r, f.actor, e.actor);
+      filler.set(r, f.id, e.id);
+      let extra: Record<string, PropValue> | null = null;
+      for (const key in e.props) {
+        const value = e.props[key] as PropValue;
+        const slot = this.props.get(key);
+        if (slot === undefined) {
+          // A null prototype keeps a "__proto__" prop an ordinary key instead of a prototype swap.
+          (extra ??= Object.create(null) as Record<string, PropValue>)[key] = value;
+        } else {
+          filler.set(r, slot.column, typedValue(slot.prop, value, e));
+        }
       }
+      filler.set(r, f.extra, extra === null ? null : JSON.stringify(extra));
     }
-    return columns;
-  }
-
-  private value(slot: Slot, e: StoredEvent, org: string, receivedAt: DuckDBTimestampValue): DuckDBValue {
-    if (slot.kind === 'prop') return typedValue(slot.prop, e.props[slot.prop.name], e);
-    if (slot.kind === 'null') return null;
-    switch (slot.column) {
-      case 'org_id':
-        return org;
-      case 'ts':
-        if (!Number.isFinite(e.timestamp)) throw new TypeError(`event "${e.event}" has no valid timestamp`);
-        return timestampFromMillis(e.timestamp);
-      case 'event':
-        return e.event;
-      case 'actor':
-        return e.actor;
-      case 'id':
-        return e.id;
-      case 'received_at':
-        return receivedAt;
-      case 'extra':
-        return this.extra(e.props);
-    }
-  }
-
-  private extra(props: Record<string, PropValue>): string | null {
-    let extra: Record<string, PropValue> | null = null;
-    for (const key in props) {
-      if (this.declared.has(key)) continue;
-      // A null prototype keeps a "__proto__" prop an ordinary key instead of a prototype swap.
-      extra ??= Object.create(null) as Record<string, PropValue>;
-      extra[key] = props[key] as PropValue;
-    }
-    return extra === null ? null : JSON.stringify(extra);
   }
 }

@@ -1,8 +1,8 @@
-import { DuckDBDataChunk, LIST, VARCHAR, listValue } from '@duckdb/node-api';
+import { LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { AppendResult, StoredEvent } from '../../domain/event.js';
 import type { EventColumns } from './event-columns.js';
-import { timestampFromMillis } from './event-columns.js';
+import { ChunkFiller } from './chunk-filler.js';
 import { inTransaction } from './transaction.js';
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
@@ -62,6 +62,7 @@ function prepare(request: AppendRequest): Prepared {
 export class EventWriter {
   private claimStatement: DuckDBPreparedStatement | null = null;
   private expectRepeats = false;
+  private filler: { columns: EventColumns; filler: ChunkFiller } | null = null;
 
   constructor(
     private readonly conn: DuckDBConnection,
@@ -142,20 +143,18 @@ export class EventWriter {
     receivedAtMs: number,
   ): Promise<AppendResult[]> {
     if (written.some((events) => events.length > 0)) {
-      const receivedAt = timestampFromMillis(receivedAtMs);
       await this.withAppender('events', (appender) => {
         if (appender.columnCount !== this.columns.columnCount) {
           throw new Error('events table columns changed outside migrate(); reopen the store');
         }
-        const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
+        const filler = this.fillerFor(appender);
         written.forEach((events, g) => {
           const org = (group[g] as Prepared).org;
           for (let start = 0; start < events.length; start += CHUNK_ROWS) {
             const end = Math.min(start + CHUNK_ROWS, events.length);
-            const values = this.columns.build(org, events, start, end, receivedAt);
-            const chunk = DuckDBDataChunk.create(types, end - start);
-            values.forEach((column, i) => chunk.setColumnValues(i, column));
-            appender.appendDataChunk(chunk);
+            filler.start(end - start);
+            this.columns.fill(filler, org, events, start, end, receivedAtMs);
+            appender.appendDataChunk(filler.finish());
           }
         });
         appender.flushSync();
@@ -166,6 +165,15 @@ export class EventWriter {
       duplicates: (group[g] as Prepared).received - events.length,
       written: events,
     }));
+  }
+
+  /** One filler per column layout, reused across requests (its buffers are the chunk's size). */
+  private fillerFor(appender: DuckDBAppender): ChunkFiller {
+    if (this.filler === null || this.filler.columns !== this.columns) {
+      const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
+      this.filler = { columns: this.columns, filler: new ChunkFiller(types, CHUNK_ROWS) };
+    }
+    return this.filler.filler;
   }
 
   /** Opens an Appender for `table`; on failure its buffered rows are dropped so closing cannot flush them. */
