@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { DUCKDB_DEFAULTS } from '../../src/store/duckdb/duckdb-store.js';
 
 export interface DuckDbSettings {
   threads?: number;
@@ -25,7 +26,9 @@ export function storeLikeConfig(settings: DuckDbSettings): Record<string, string
     autoload_known_extensions: 'false',
   };
   if (settings.threads !== undefined) config['threads'] = String(settings.threads);
-  if (settings.memoryLimit !== undefined) config['memory_limit'] = settings.memoryLimit;
+  // The store's defaults for a database file (all benchmark files are files).
+  config['memory_limit'] = settings.memoryLimit ?? DUCKDB_DEFAULTS.memoryLimit;
+  config['checkpoint_threshold'] = DUCKDB_DEFAULTS.checkpointThreshold;
   config['enable_external_access'] = 'false';
   if (settings.readOnly) config['access_mode'] = 'READ_ONLY';
   return config;

@@ -63,6 +63,8 @@ export class EventWriter {
   private claimStatement: DuckDBPreparedStatement | null = null;
   private expectRepeats = false;
   private filler: { columns: EventColumns; filler: ChunkFiller } | null = null;
+  /** event_ids (org_id, id): its layout never changes. */
+  private idFiller: ChunkFiller | null = null;
 
   constructor(
     private readonly conn: DuckDBConnection,
@@ -109,14 +111,19 @@ export class EventWriter {
 
   private async claimAll(group: readonly Prepared[]): Promise<void> {
     await this.withAppender('event_ids', (appender) => {
-      for (const { org, ids } of group) {
-        for (const id of ids) {
-          appender.appendVarchar(org);
-          appender.appendVarchar(id);
-          appender.endRow();
-        }
-      }
+      this.idFiller ??= new ChunkFiller([appender.columnType(0), appender.columnType(1)], CHUNK_ROWS);
+      const filler = this.idFiller;
       try {
+        for (const { org, ids } of group) {
+          for (let start = 0; start < ids.length; start += CHUNK_ROWS) {
+            const end = Math.min(start + CHUNK_ROWS, ids.length);
+            filler.start(end - start);
+            filler.constant(0, org);
+            for (let i = start; i < end; i++) filler.set(i - start, 1, ids[i] as string);
+            appender.appendDataChunk(filler.finish());
+          }
+        }
+        // The key is checked when rows reach the table: at this flush (or an earlier automatic one).
         appender.flushSync();
       } catch (err) {
         const message = err instanceof Error ? err.message : '';
