@@ -4,6 +4,7 @@
  * so a public key from the JWKS can never be used as an HMAC secret. `exp` is required, `iss`/`aud`
  * are checked when configured, and at most 30 s of clock skew is tolerated.
  */
+import { LRUCache } from 'lru-cache';
 import { SignJWT, createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { AppError } from '../domain/errors.js';
@@ -96,9 +97,25 @@ function toPrincipal(payload: JWTPayload, trustUid: boolean): UserPrincipal {
   };
 }
 
-/** Verifies tokens against the configured sources; create once (it caches the remote key set). */
+/** Verified tokens remembered; a dashboard sends the same token with every request. */
+const VERIFIED_MAX_ENTRIES = 10_000;
+/** A remembered token is checked again after this long (a key removed from the JWKS stops working). */
+const VERIFIED_MAX_AGE_MS = 5 * 60_000;
+
+interface Verified {
+  principal: UserPrincipal;
+  /** Epoch ms: the token's `exp` plus the clock tolerance, or the re-check time if earlier. */
+  validUntil: number;
+}
+
+/**
+ * Verifies tokens against the configured sources; create once (it caches the remote key set).
+ * A token that verified is remembered until it expires (at most 5 minutes), so the signature is
+ * checked once per token rather than once per request; only successes are remembered.
+ */
 export class TokenVerifier {
   private readonly keySet: JWTVerifyGetKey | null;
+  private readonly verified = new LRUCache<string, Verified>({ max: VERIFIED_MAX_ENTRIES });
 
   constructor(
     private readonly hmac: JwtSettings | null,
@@ -114,6 +131,19 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<UserPrincipal> {
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known !== undefined) {
+      if (now < known.validUntil) return known.principal;
+      this.verified.delete(token);
+    }
+    const principal = Object.freeze(await this.verifyNow(token));
+    const validUntil = Math.min((principal.exp + CLOCK_TOLERANCE_S) * 1000, now + VERIFIED_MAX_AGE_MS);
+    this.verified.set(token, { principal, validUntil });
+    return principal;
+  }
+
+  private async verifyNow(token: string): Promise<UserPrincipal> {
     let alg: string | undefined;
     try {
       alg = decodeProtectedHeader(token).alg;

@@ -1,6 +1,6 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
-import { signToken, verifyToken } from '../../../src/auth/jwt.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TokenVerifier, signToken, verifyToken } from '../../../src/auth/jwt.js';
 import { AppError } from '../../../src/domain/errors.js';
 
 const settings = { secret: 's'.repeat(40), issuer: null, audience: null };
@@ -70,5 +70,43 @@ describe('verifyToken', () => {
     for (const token of [unscoped, wrongAud, wrongIss]) {
       await expect(verifyToken(strict, token)).rejects.toMatchObject({ status: 401 });
     }
+  });
+});
+
+describe('TokenVerifier remembers verified tokens', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('answers a repeated token from memory until it expires, then refuses it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.UTC(2026, 10, 23, 12, 0, 0);
+    vi.setSystemTime(start);
+    const verifier = new TokenVerifier(settings, null);
+    const token = await signToken(settings, { sub: 'u1', org: 'acme', role: 'analyst' }, 60);
+    const first = await verifier.verify(token);
+    expect(await verifier.verify(token)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // Still inside exp + the 30 s skew: accepted, as jose itself would.
+    vi.setSystemTime(start + 85_000);
+    expect(await verifier.verify(token)).toBe(first);
+    vi.setSystemTime(start + 91_000);
+    await expect(verifier.verify(token)).rejects.toMatchObject({ status: 401, message: expect.stringMatching(/expired/) });
+  });
+
+  it('verifies a token again after five minutes, and never remembers a failure', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.UTC(2026, 10, 23, 12, 0, 0);
+    vi.setSystemTime(start);
+    const token = await signToken(settings, { sub: 'u1', org: 'acme', role: 'analyst' }, 3600);
+    const verifier = new TokenVerifier(settings, null);
+    const first = await verifier.verify(token);
+    vi.setSystemTime(start + 5 * 60_000 + 1);
+    const again = await verifier.verify(token);
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+    const forged = `${token.slice(0, -4)}AAAA`;
+    await expect(verifier.verify(forged)).rejects.toMatchObject({ status: 401 });
+    await expect(verifier.verify(forged)).rejects.toMatchObject({ status: 401 });
   });
 });
