@@ -17,12 +17,11 @@ import { QueryEngine } from '../src/engine/query-engine.js';
 import { defaultModelPaths, loadCatalog } from '../src/model/load.js';
 import type { Catalog } from '../src/model/types.js';
 import type { CompiledSql, QueryPlan } from '../src/query/types.js';
-import { DuckDbStore } from '../src/store/duckdb/duckdb-store.js';
-import { COMPILED_CLI, compileWorkers } from './lib/compile.js';
+import { DUCKDB_DEFAULTS, DuckDbStore } from '../src/store/duckdb/duckdb-store.js';
+import { COMPILED_CLI, compileCli } from './lib/compile.js';
 import type { DashboardQuery } from './lib/dashboard-queries.js';
 import { DASHBOARD_QUERIES, endingAt } from './lib/dashboard-queries.js';
 import { openWhenUnlocked } from './lib/file-lock.js';
-import { runWorker } from './lib/fork.js';
 import { int, mib, ms, progress, ratio, seconds } from './lib/format.js';
 import type { MachineInfo } from './lib/machine.js';
 import { machineInfo, machineMarkdown, warnIfBusy } from './lib/machine.js';
@@ -33,7 +32,6 @@ import { DAYS, END, ORG, ensureQueryDataset } from './lib/query-dataset.js';
 import { connectUtc, openRawInstance } from './lib/raw-duckdb.js';
 import { summarize } from './lib/stats.js';
 import type { Summary } from './lib/stats.js';
-import type { IdleRssRequest, IdleRssResult } from './workers/idle-rss.js';
 import { adminToken, rssOf, startServe } from './lib/serve-process.js';
 
 const DB = join(DATA_DIR, 'bench-10m.duckdb');
@@ -230,33 +228,33 @@ function queryTable(rows: readonly Row[]): string {
 // --- idle RSS ---------------------------------------------------------------------------------
 
 /** DuckDB settings tried beside the defaults. None is settable through `tally serve` today. */
-const RSS_VARIANTS: readonly Omit<IdleRssRequest, 'db'>[] = [
-  { label: 'defaults' },
-  { label: "memory_limit='128MB'", memoryLimit: '128MB' },
-  { label: "memory_limit='64MB'", memoryLimit: '64MB' },
-  { label: "memory_limit='32MB'", memoryLimit: '32MB' },
-  { label: "threads=1, memory_limit='64MB'", threads: 1, memoryLimit: '64MB' },
+/** `tally serve` settings compared; each row is a fresh server process on the benchmark file. */
+const RSS_VARIANTS: ReadonlyArray<{ label: string; env: Record<string, string> }> = [
+  { label: '`tally serve`, defaults (idle trim after 10 s)', env: {} },
+  { label: '`tally serve`, idle trim off (TALLY_DUCKDB_IDLE_TRIM_SECONDS=0)', env: { TALLY_DUCKDB_IDLE_TRIM_SECONDS: '0' } },
+  { label: '`tally serve`, idle trim off, TALLY_DUCKDB_MEMORY_LIMIT=64MB', env: { TALLY_DUCKDB_IDLE_TRIM_SECONDS: '0', TALLY_DUCKDB_MEMORY_LIMIT: '64MB' } },
 ];
+/** Quiet time before the "after queries" reading: the default idle trim (10 s) plus a margin. */
+const IDLE_WAIT_MS = DUCKDB_DEFAULTS.idleTrimMs + 3_000;
 const SERVE_SECRET = 'bench-only-secret-0123456789-0123456789';
 
 interface RssRow {
   label: string;
   cold: number;
   warm: number;
-  duckdb: number | null;
-  heap: number | null;
   queryMs: number;
 }
 
 /** The real CLI: `node dist/cli/entry.js serve` on the benchmark file, queried over HTTP. */
-async function serveRss(): Promise<RssRow> {
-  progress('idle RSS: `tally serve` (compiled CLI, plain node, default settings)');
+async function serveRss(variant: (typeof RSS_VARIANTS)[number]): Promise<RssRow> {
+  progress(`idle RSS: ${variant.label} (compiled CLI, plain node)`);
   const serve = await openWhenUnlocked(DB, () =>
     startServe(COMPILED_CLI, {
       TALLY_DB: DB,
       TALLY_JWT_SECRET: SERVE_SECRET,
       TALLY_EXPORT_DIR: join(DATA_DIR, 'exports'),
       NODE_ENV: 'production',
+      ...variant.env,
     }),
   );
   try {
@@ -275,30 +273,18 @@ async function serveRss(): Promise<RssRow> {
       if (!res.ok) throw new Error(`POST /query (${q.name}) answered ${res.status}: ${text.slice(0, 300)}`);
       queryMs += performance.now() - t0;
     }
-    await sleep(2000);
-    return { label: '`tally serve` (compiled CLI, defaults)', cold, warm: await rssOf(serve.pid), duckdb: null, heap: null, queryMs };
+    await sleep(IDLE_WAIT_MS);
+    return { label: variant.label, cold, warm: await rssOf(serve.pid), queryMs };
   } finally {
     await serve.stop();
   }
 }
 
 async function idleRss(): Promise<RssRow[]> {
-  progress('idle RSS: compiling the CLI and the child with tsc (plain node, as after `npm run build`)');
-  const worker = await compileWorkers('idle-rss');
-  const rows = [await serveRss()];
-  if (rows.every((r) => r.cold < RSS_TARGET && r.warm < RSS_TARGET)) return rows;
-  for (const variant of RSS_VARIANTS) {
-    progress(`idle RSS: DuckDbStore.open with ${variant.label} (fresh process, --expose-gc)`);
-    const r = await runWorker<IdleRssResult>(worker, { ...variant, db: DB }, { execArgv: ['--expose-gc'] });
-    rows.push({
-      label: `minimal app, ${r.label}`,
-      cold: r.cold.rss,
-      warm: r.warm.rss,
-      duckdb: r.warm.duckdb,
-      heap: r.warm.heapUsed,
-      queryMs: r.queryMs.reduce((a, b) => a + b, 0),
-    });
-  }
+  progress('idle RSS: compiling the CLI with tsc (plain node, as after `npm run build`)');
+  await compileCli();
+  const rows: RssRow[] = [];
+  for (const variant of RSS_VARIANTS) rows.push(await serveRss(variant));
   return rows;
 }
 
@@ -306,17 +292,9 @@ function rssTable(rows: readonly RssRow[]): string {
   const verdict = (r: RssRow): string =>
     r.cold < RSS_TARGET && r.warm < RSS_TARGET ? 'yes' : r.cold < RSS_TARGET ? 'after open only' : '**no**';
   return markdownTable(
-    ['process and DuckDB settings', 'RSS after open', 'RSS after queries', 'DuckDB memory after queries', 'JS heap', '5 queries, first run each', '< 200 MB?'],
-    rows.map((r) => [
-      r.label,
-      mib(r.cold),
-      mib(r.warm),
-      r.duckdb === null ? '–' : mib(r.duckdb),
-      r.heap === null ? '–' : mib(r.heap),
-      ms(r.queryMs),
-      verdict(r),
-    ]),
-    ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ['process and settings', 'RSS after open', 'RSS after queries and idle', '5 queries, first run each', '< 200 MB?'],
+    rows.map((r) => [r.label, mib(r.cold), mib(r.warm), ms(r.queryMs), verdict(r)]),
+    ['l', 'r', 'r', 'r', 'l'],
   );
 }
 
@@ -367,13 +345,13 @@ function markdown(machine: MachineInfo, mode: Mode, d: DatasetReport, rows: read
     '',
     '### Idle RSS',
     '',
-    'First row: the real `tally serve` (the CLI compiled with tsc into `bench/.data/dist`, plain node, ' +
-      '`NODE_ENV=production`, default settings, logger on) on the 10M-event file; RSS from `/proc` 2 s after it ' +
-      'answers `/health/live` ("after open"), then after the five queries over HTTP (each once, fixed windows ' +
-      'ending at the dataset end) and 2 s idle ("after queries"). The other rows are a minimal app (store, engine, ' +
-      'ingest, keys; no cache, live or exports) in a fresh `--expose-gc` process that opens the store with ' +
-      '`DuckDbStore.open` options `tally serve` cannot set today; GC runs before each reading. Compare them with ' +
-      'their own "defaults" row. Query times are single first runs: a rough guide to what a setting costs.',
+    'Each row is the real `tally serve` (the CLI compiled with tsc into `bench/.data/dist`, plain node, ' +
+      '`NODE_ENV=production`, logger on) on the 10M-event file, a fresh process per row; RSS from `/proc` 2 s after ' +
+      'it answers `/health/live` ("after open"), then after the five queries over HTTP (each once, fixed windows ' +
+      `ending at the dataset end) and ${IDLE_WAIT_MS / 1000} s without requests ("after queries and idle"). The idle ` +
+      'trim (src/store/duckdb/idle-trim.ts) checkpoints and briefly lowers DuckDB\'s memory limit once the store has ' +
+      'been quiet for 10 s, which evicts cached blocks and hands freed query memory back to the OS. Query times are ' +
+      'single first runs: a rough guide to what a setting costs.',
     '',
     rssTable(rss),
   ].join('\n');

@@ -76,6 +76,9 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     memoryLimit: config.duckdb.memoryLimit ?? undefined,
     checkpointThreshold: config.duckdb.checkpointThreshold ?? undefined,
     threads: config.duckdb.threads ?? undefined,
+    idleTrimMs: config.duckdb.idleTrimSeconds === null ? undefined : config.duckdb.idleTrimSeconds * 1000,
+    // Trimming is best effort: a failure leaves the memory where it was and is worth a warning.
+    onIdleTrimError: (err) => process.emitWarning(`DuckDB idle trim failed: ${err instanceof Error ? err.message : String(err)}`),
   });
   try {
     await store.migrate(catalog);

@@ -1,21 +1,20 @@
 /**
- * Compiles the idle-RSS child (and the src it imports) to bench/.data/dist with tsc, so the
- * measurement runs on plain node like `tally serve` does after `npm run build`: tsx's loader
- * alone adds about 35 MB of RSS.
+ * Compiles the `tally` CLI (and the src it imports) to bench/.data/dist with tsc, so memory is
+ * measured on plain node like `tally serve` runs after `npm run build`: tsx's loader alone adds
+ * about 35 MB of RSS.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { progress } from './format.js';
 import { BENCH_DIR, DATA_DIR } from './paths.js';
 
 const run = promisify(execFile);
 
-/** Compiles bench/tsconfig.dist.json; returns the file URL of the compiled bench/workers/<worker>.js. */
-export async function compileWorkers(worker: string): Promise<URL> {
+/** Compiles bench/tsconfig.dist.json into bench/.data/dist (COMPILED_CLI is its entry). */
+export async function compileCli(): Promise<void> {
   // ESLint 10 looks a config up from each file's folder: keep generated JS out of `eslint .`.
   await mkdir(DATA_DIR, { recursive: true });
   await writeFile(
@@ -30,7 +29,6 @@ export async function compileWorkers(worker: string): Promise<URL> {
     const out = (err as { stdout?: string }).stdout ?? String(err);
     progress(`warning: tsc reported errors compiling for the RSS measurement:\n${out.split('\n').slice(0, 5).join('\n')}`);
   }
-  return pathToFileURL(join(DATA_DIR, 'dist', 'bench', 'workers', `${worker}.js`));
 }
 
 /** The compiled `tally` CLI entry (what bin/tally.js loads after `npm run build`). */

@@ -84,6 +84,8 @@ export interface DuckDbTuning {
   checkpointThreshold: string | null;
   /** TALLY_DUCKDB_THREADS; null = one per core. */
   threads: number | null;
+  /** TALLY_DUCKDB_IDLE_TRIM_SECONDS: quiet time before memory is given back; 0 = never; null = the store's default. */
+  idleTrimSeconds: number | null;
 }
 
 function readMemorySize(env: Env, name: string): string | null {
@@ -103,6 +105,7 @@ function readDuckDbTuning(env: Env): DuckDbTuning {
     memoryLimit: readMemorySize(env, 'TALLY_DUCKDB_MEMORY_LIMIT'),
     checkpointThreshold: readMemorySize(env, 'TALLY_DUCKDB_CHECKPOINT_THRESHOLD'),
     threads: threads === 0 ? null : threads,
+    idleTrimSeconds: readRaw(env, 'TALLY_DUCKDB_IDLE_TRIM_SECONDS') === null ? null : readInt(env, 'TALLY_DUCKDB_IDLE_TRIM_SECONDS', 0, 0, 86_400),
   };
 }
 

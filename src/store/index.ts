@@ -11,12 +11,15 @@ export interface StoreConfig {
   memoryLimit?: string;
   checkpointThreshold?: string;
   threads?: number;
+  /** DuckDB only: quiet time before memory is given back; 0 = never. */
+  idleTrimMs?: number;
+  onIdleTrimError?: (err: unknown) => void;
 }
 
 export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.databaseUrl) throw new Error('PostgreSQL store not available yet');
-  const { duckdbPath: path, exportDir, memoryLimit, checkpointThreshold, threads } = config;
-  return DuckDbStore.open({ path, exportDir, memoryLimit, checkpointThreshold, threads });
+  const { duckdbPath: path, ...duckdb } = config;
+  return DuckDbStore.open({ path, ...duckdb });
 }
 
 export { DuckDbStore } from './duckdb/duckdb-store.js';

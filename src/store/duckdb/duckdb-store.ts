@@ -25,6 +25,7 @@ import { DuckDbStoreError, withContext } from './duckdb-store-error.js';
 import { EventColumns } from './event-columns.js';
 import { EventWriter } from './event-writer.js';
 import { GroupCommit } from './group-commit.js';
+import { IdleTrimmer } from './idle-trim.js';
 import { readEventColumns, syncPropColumns } from './prop-columns.js';
 import { RowConverter } from './row-converter.js';
 import { applyMigrations } from './schema-migrations.js';
@@ -37,6 +38,9 @@ export interface DuckDbStoreOptions {
   memoryLimit?: string;
   /** WAL size that triggers a checkpoint. Default for a file: DUCKDB_DEFAULTS.checkpointThreshold. */
   checkpointThreshold?: string;
+  /** Quiet time after which memory is given back (idle-trim.ts); 0 = never. Default for a file: DUCKDB_DEFAULTS.idleTrimMs. */
+  idleTrimMs?: number;
+  onIdleTrimError?: (err: unknown) => void;
   /** The only directory COPY … TO may write (and read_parquet may read). */
   exportDir?: string;
   /** Read pool size; default 3 (with the writer that fills libuv's default 4 worker threads). */
@@ -52,7 +56,16 @@ export interface DuckDbStoreOptions {
  *   happen every ~90k events; 128MB (~680k events) halves ingest's cost of it, and replaying at
  *   most 128MB of WAL after a crash takes seconds.
  */
-export const DUCKDB_DEFAULTS = { memoryLimit: '256MB', checkpointThreshold: '128MB' } as const;
+export const DUCKDB_DEFAULTS = { memoryLimit: '256MB', checkpointThreshold: '128MB', idleTrimMs: 10_000 } as const;
+
+/** DuckDB's memory limit for the instant of an idle trim (idle-trim.ts). */
+const IDLE_MEMORY_LIMIT = '16MB';
+
+/** Sizes reach SET statements, so only DuckDB's plain size syntax passes. */
+function checkedSize(option: string, value: string): string {
+  if (!/^\d+(\.\d+)?\s*(B|[KMGT]i?B)$/i.test(value)) throw new Error(`DuckDbStore option ${option} must be a size like 256MB, got "${value}"`);
+  return value;
+}
 
 const DEFAULT_READERS = 3;
 const DEFAULT_STREAM_CHUNK_ROWS = 2048;
@@ -86,16 +99,33 @@ export class DuckDbStore implements Store {
   private closing: Promise<void> | null = null;
   private readonly commits: GroupCommit;
 
+  /** Null for ':memory:' or when switched off. */
+  readonly trimmer: IdleTrimmer | null;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly readers: ConnectionPool,
     private readonly events: EventWriter,
+    trim: { idleMs: number; restoreTo: string; onError?: (err: unknown) => void } | null,
   ) {
     this.commits = new GroupCommit(
       (fn) => this.writes.run(fn),
       (group) => withContext('append', () => this.events.writeGroup(group)),
     );
+    this.trimmer =
+      trim === null
+        ? null
+        : new IdleTrimmer({
+            ...trim,
+            trimTo: IDLE_MEMORY_LIMIT,
+            run: (sql) => this.writes.run(() => withContext('idle trim', async () => void (await this.writer.run(sql)))),
+          });
+  }
+
+  /** Counts `work` as activity for the idle trimmer (and waits while a trim runs). */
+  private busy<T>(work: () => Promise<T>): Promise<T> {
+    return this.trimmer === null ? work() : this.trimmer.around(work);
   }
 
   static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
@@ -108,9 +138,11 @@ export class DuckDbStore implements Store {
     if (options.threads !== undefined) config['threads'] = String(options.threads);
     // A file database gets Tally's defaults; ':memory:' keeps DuckDB's (its data lives in that memory).
     const memoryLimit = options.memoryLimit ?? (memory ? undefined : DUCKDB_DEFAULTS.memoryLimit);
-    if (memoryLimit !== undefined) config['memory_limit'] = memoryLimit;
+    if (memoryLimit !== undefined) config['memory_limit'] = checkedSize('memoryLimit', memoryLimit);
     const checkpointThreshold = options.checkpointThreshold ?? (memory ? undefined : DUCKDB_DEFAULTS.checkpointThreshold);
-    if (checkpointThreshold !== undefined) config['checkpoint_threshold'] = checkpointThreshold;
+    if (checkpointThreshold !== undefined) config['checkpoint_threshold'] = checkedSize('checkpointThreshold', checkpointThreshold);
+    const idleMs = memory ? 0 : (options.idleTrimMs ?? DUCKDB_DEFAULTS.idleTrimMs);
+    const trim = idleMs > 0 && memoryLimit !== undefined ? { idleMs, restoreTo: memoryLimit, ...(options.onIdleTrimError ? { onError: options.onIdleTrimError } : {}) } : null;
     if (options.exportDir === undefined) config['enable_external_access'] = 'false';
     const instance = await withContext(`open ${options.path}`, () =>
       DuckDBInstance.create(memory ? ':memory:' : resolve(options.path), config),
@@ -132,7 +164,7 @@ export class DuckDbStore implements Store {
       const count = Math.max(1, options.readConnections ?? DEFAULT_READERS);
       for (let i = 0; i < count; i++) opened.push(await withContext('connect', () => connect(instance)));
       const events = new EventWriter(writer, new EventColumns(columns, []));
-      return new DuckDbStore(instance, writer, new ConnectionPool(opened.slice(1)), events);
+      return new DuckDbStore(instance, writer, new ConnectionPool(opened.slice(1)), events, trim);
     } catch (err) {
       for (const conn of opened) conn.closeSync();
       instance.closeSync();
@@ -156,14 +188,14 @@ export class DuckDbStore implements Store {
     return this.guard(async () => {
       if (events.length === 0) return { accepted: 0, duplicates: 0, written: [] };
       // Requests arriving while a transaction runs share the next one (group commit).
-      return this.commits.submit({ org, events });
+      return this.busy(() => this.commits.submit({ org, events }));
     });
   }
 
   query(sql: string, params: readonly SqlParam[], options: QueryOptions = {}): Promise<SqlRow[]> {
     const { signal } = options;
     return this.guard(() =>
-      this.readers.use(async (conn) => {
+      this.busy(() => this.readers.use(async (conn) => {
         signal?.throwIfAborted();
         // Wired only while this statement owns the pooled connection, so an abort can never
         // interrupt the statement of whoever uses the connection next. An interrupt that lands
@@ -193,12 +225,22 @@ export class DuckDbStore implements Store {
           clearInterval(repeat);
           signal?.removeEventListener('abort', interrupt);
         }
-      }),
+      })),
     );
   }
 
   async *stream(sql: string, params: readonly SqlParam[], options: StreamOptions = {}): AsyncGenerator<SqlRow[]> {
     this.assertOpen();
+    // A long export keeps the store busy: no idle trim under it.
+    await this.trimmer?.enter();
+    try {
+      yield* this.streamRows(sql, params, options);
+    } finally {
+      this.trimmer?.leave();
+    }
+  }
+
+  private async *streamRows(sql: string, params: readonly SqlParam[], options: StreamOptions): AsyncGenerator<SqlRow[]> {
     const { signal } = options;
     const chunkRows = Math.max(1, options.chunkRows ?? DEFAULT_STREAM_CHUNK_ROWS);
     signal?.throwIfAborted();
@@ -243,10 +285,12 @@ export class DuckDbStore implements Store {
   execute(sql: string, params: readonly SqlParam[]): Promise<void> {
     // On the writer, so metadata writes never interleave with an append's open transaction.
     return this.guard(() =>
-      this.writes.run(() =>
-        withContext('execute', async () => {
-          await this.writer.run(sql, toValues(params));
-        }),
+      this.busy(() =>
+        this.writes.run(() =>
+          withContext('execute', async () => {
+            await this.writer.run(sql, toValues(params));
+          }),
+        ),
       ),
     );
   }
@@ -267,6 +311,7 @@ export class DuckDbStore implements Store {
   }
 
   private async shutdown(): Promise<void> {
+    this.trimmer?.stop();
     for (const conn of this.streams) conn.interrupt();
     await Promise.allSettled([...this.inflight]);
     for (const conn of this.streams) conn.closeSync();

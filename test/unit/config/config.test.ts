@@ -26,15 +26,21 @@ describe('loadConfig', () => {
     ['TALLY_DUCKDB_CHECKPOINT_THRESHOLD', '1e9'],
     ['TALLY_DUCKDB_THREADS', 'two'],
     ['TALLY_DUCKDB_THREADS', '999'],
+    ['TALLY_DUCKDB_IDLE_TRIM_SECONDS', 'soon'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(name));
   });
 
   it('reads the DuckDB tuning, leaving unset values to the store', () => {
-    expect(loadConfig({}).duckdb).toEqual({ memoryLimit: null, checkpointThreshold: null, threads: null });
-    const tuned = loadConfig({ TALLY_DUCKDB_MEMORY_LIMIT: '1.5GiB', TALLY_DUCKDB_CHECKPOINT_THRESHOLD: '64MB', TALLY_DUCKDB_THREADS: '2' });
-    expect(tuned.duckdb).toEqual({ memoryLimit: '1.5GiB', checkpointThreshold: '64MB', threads: 2 });
+    expect(loadConfig({}).duckdb).toEqual({ memoryLimit: null, checkpointThreshold: null, threads: null, idleTrimSeconds: null });
+    const tuned = loadConfig({
+      TALLY_DUCKDB_MEMORY_LIMIT: '1.5GiB',
+      TALLY_DUCKDB_CHECKPOINT_THRESHOLD: '64MB',
+      TALLY_DUCKDB_THREADS: '2',
+      TALLY_DUCKDB_IDLE_TRIM_SECONDS: '0',
+    });
+    expect(tuned.duckdb).toEqual({ memoryLimit: '1.5GiB', checkpointThreshold: '64MB', threads: 2, idleTrimSeconds: 0 });
   });
 
   it('refuses production without a secret or JWKS', () => {
