@@ -103,7 +103,7 @@ function markdown(rows: readonly Row[], actors: string): string {
     machineMarkdown(machineInfo()),
     '',
     `Dataset: the 10M-event file of \`bench:query\` (org "${ORG}", ${DAYS} days ending ${new Date(END).toISOString().slice(0, 10)}; ` +
-      'rows are not clustered by time, so every statement scans the org\'s columns).',
+      'rows in time order, as time-ordered ingest leaves them, so zone maps skip row groups outside a window).',
     '',
     `Method: each view function is called as its route calls it (\`src/engine/views/*\`: parameter checks, ` +
       `their statements and shaping; no HTTP and no cache, so every run is uncached), ` +

@@ -1,7 +1,9 @@
 /**
  * The query benchmark's dataset: 10M events for org "bench" from the three shipped demo datasets,
  * plus a little of a second org so the tenant filter has something to exclude. Written once
- * through DuckDbStore.append (the adapter's real write path) and reused while its counts match.
+ * through DuckDbStore.append (the adapter's real write path), then put in time order as
+ * ingest leaves a real file (events arrive roughly when they happen; the generator draws times
+ * at random), and reused while its counts and layout version match.
  */
 import { existsSync } from 'node:fs';
 import { generateEvents } from '../../src/datasets/index.js';
@@ -18,6 +20,10 @@ export const DAYS = 90;
 export const ORG = 'bench';
 export const NOISE_ORG = 'noise';
 const BATCH = 10_000;
+/** Bump when the file's layout changes, so an older file is rebuilt. 2: rows in time order. */
+const LAYOUT_VERSION = 2;
+/** Sorting 10M rows wants more than the store's default 256MB (it would spill to disk). */
+const BUILD_MEMORY = '4GB';
 
 interface Part {
   org: string;
@@ -53,14 +59,32 @@ async function countOf(store: DuckDbStore, org: string): Promise<number> {
   return Number(rows[0]?.['n'] ?? 0);
 }
 
+async function layoutOf(store: DuckDbStore): Promise<number> {
+  const tables = await store.query("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'bench_dataset'", []);
+  if (Number(tables[0]?.['n']) === 0) return 1;
+  return Number((await store.query('SELECT max(layout) AS v FROM bench_dataset', []))[0]?.['v'] ?? 1);
+}
+
+/** Rewrites the events table in time order (keeping its definition) and records the layout. */
+async function putInTimeOrder(store: DuckDbStore): Promise<void> {
+  progress('putting the events in time order (as time-ordered ingest leaves them)');
+  await store.execute('CREATE TABLE events_by_time AS SELECT * FROM events ORDER BY ts', []);
+  await store.execute('DELETE FROM events', []);
+  await store.execute('INSERT INTO events SELECT * FROM events_by_time', []);
+  await store.execute('DROP TABLE events_by_time', []);
+  await store.execute('CREATE TABLE bench_dataset (layout INTEGER)', []);
+  await store.execute('INSERT INTO bench_dataset VALUES ($1)', [LAYOUT_VERSION]);
+  await store.execute('CHECKPOINT', []);
+}
+
 async function isComplete(path: string, catalog: Catalog, threads: number): Promise<boolean> {
   if (!existsSync(path)) return false;
   const store = await openWhenUnlocked(path, () => DuckDbStore.open({ path, threads }));
   try {
     await store.migrate(catalog);
-    const [bench, noise] = await Promise.all([countOf(store, ORG), countOf(store, NOISE_ORG)]);
-    progress(`found ${path}: ${int(bench)} "${ORG}" + ${int(noise)} "${NOISE_ORG}" events`);
-    return bench === expectedCount(ORG) && noise === expectedCount(NOISE_ORG);
+    const [bench, noise, layout] = await Promise.all([countOf(store, ORG), countOf(store, NOISE_ORG), layoutOf(store)]);
+    progress(`found ${path}: ${int(bench)} "${ORG}" + ${int(noise)} "${NOISE_ORG}" events, layout ${layout}`);
+    return bench === expectedCount(ORG) && noise === expectedCount(NOISE_ORG) && layout === LAYOUT_VERSION;
   } finally {
     await store.close();
   }
@@ -74,7 +98,7 @@ export async function ensureQueryDataset(path: string, catalog: Catalog, threads
   await removeDatabase(path);
   const total = report.events + report.noiseEvents;
   progress(`building ${path}: ${int(total)} events through DuckDbStore.append in batches of ${int(BATCH)}`);
-  const store = await DuckDbStore.open({ path, threads });
+  const store = await DuckDbStore.open({ path, threads, memoryLimit: BUILD_MEMORY });
   const started = performance.now();
   let appendMs = 0;
   let written = 0;
@@ -95,6 +119,7 @@ export async function ensureQueryDataset(path: string, catalog: Catalog, threads
         }
       }
     }
+    await putInTimeOrder(store);
   } finally {
     await store.close();
   }
