@@ -217,6 +217,32 @@ describe('time buckets and fill', () => {
   });
 });
 
+describe('zone buckets across offsets and DST (the 15-minute slot table)', () => {
+  it('splits local days at 18:15Z in Asia/Kathmandu (UTC+5:45)', async () => {
+    const org = 'tz-kathmandu';
+    const at = (h: number, m: number) => Date.UTC(2026, 10, 17, h, m);
+    // 18:10Z is 23:55 on the 17th in Kathmandu; 18:20Z is 00:05 on the 18th.
+    await t.store.append(org, [at(18, 10), at(18, 20), at(18, 29)].map((ts) => ({ event: 'tz.test', timestamp: ts, actor: null, id: null, props: {} })));
+    const res = await run({ metrics: ['count'], timeRange: { from: '2026-11-16T12:00:00Z', to: '2026-11-19T00:00:00Z' }, granularity: '1d', timezone: 'Asia/Kathmandu' }, org);
+    const counts = Object.fromEntries(res.rows.map((r) => [r['time'], r['count']]));
+    expect(counts['2026-11-16T18:15:00.000Z']).toBe(1);
+    expect(counts['2026-11-17T18:15:00.000Z']).toBe(2);
+  });
+
+  it('gives the repeated hour of the Berlin DST change two hourly buckets', async () => {
+    const org = 'tz-berlin-dst';
+    // Berlin leaves summer time at 01:00Z on 2026-10-25: local 02:00–03:00 happens twice.
+    const from = Date.UTC(2026, 9, 24, 23, 0);
+    const events = Array.from({ length: 24 }, (_, i) => ({ event: 'tz.test', timestamp: from + i * 10 * 60_000 + 60_000, actor: null, id: null, props: {} }));
+    await t.store.append(org, events);
+    const res = await run({ metrics: ['count'], timeRange: { from: new Date(from).toISOString(), to: new Date(from + 4 * 3_600_000).toISOString() }, granularity: '1h', timezone: 'Europe/Berlin' }, org);
+    // Berlin's offsets are whole hours, so its hourly buckets are the UTC hours, six events each.
+    expect(res.rows.map((r) => [r['time'], r['count']])).toEqual(
+      [0, 1, 2, 3].map((h) => [new Date(from + h * 3_600_000).toISOString(), 6]),
+    );
+  });
+});
+
 describe('compare', () => {
   const week = { from: new Date(TO - 7 * DAY).toISOString(), to: new Date(TO).toISOString() };
 

@@ -12,7 +12,8 @@ import { outputExpr } from './fields.js';
 import { compileFilters, eventsCondition } from './filters.js';
 import { commonEvents, metricSql } from './metrics.js';
 import { SqlBuilder } from './sql-builder.js';
-import { bucketExpr } from './time-bucket.js';
+import type { ZoneSlots } from './time-bucket.js';
+import { bucketExpr, zoneSlotBuckets } from './time-bucket.js';
 
 export interface AggregateOptions {
   org: string;
@@ -50,9 +51,12 @@ export function buildAggregate(dialect: Dialect, q: ParsedQuery, opts: Aggregate
 
   const select: string[] = [];
   const groupBy: string[] = [];
+  let slots: ZoneSlots | null = null;
   if (opts.granularity) {
     const utc = q.timezone === 'UTC' && dialect.nativeUtc;
-    select.push(`${bucketExpr(b, opts.granularity, utc ? null : b.param(q.timezone))} AS t`);
+    const tz = utc ? null : b.param(q.timezone);
+    slots = tz === null || q.timezone === 'UTC' ? null : zoneSlotBuckets(b, opts.granularity, tz, opts.span);
+    select.push(`${slots ? slots.bucket : bucketExpr(b, opts.granularity, tz)} AS t`);
     groupBy.push('t');
   }
   q.dimensions.forEach((d, i) => {
@@ -61,5 +65,6 @@ export function buildAggregate(dialect: Dialect, q: ParsedQuery, opts: Aggregate
   });
   q.metrics.forEach((m, i) => select.push(`${metricSql(b, m.expr, opts.zero[i] ?? false)} AS m${i}`));
 
-  return b.select({ select, where, groupBy, orderBy: orderBy(opts), ...(opts.page ?? {}) });
+  const zone = slots ? { with: [slots.with], join: [slots.join] } : {};
+  return b.select({ ...zone, select, where, groupBy, orderBy: orderBy(opts), ...(opts.page ?? {}) });
 }

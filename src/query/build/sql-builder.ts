@@ -16,6 +16,10 @@ export type EventColumn = 'org_id' | 'ts' | 'event' | 'actor' | 'id' | 'received
 
 export interface SelectParts {
   select: string[];
+  /** WITH items (`name AS (…)`) before the SELECT. */
+  with?: string[];
+  /** JOIN clauses after FROM "events". */
+  join?: string[];
   /** Conditions ANDed after the tenant filter. */
   where?: string[];
   groupBy?: string[];
@@ -67,8 +71,10 @@ export class SqlBuilder {
   /** `SELECT … FROM "events" WHERE "org_id" = $1 AND …`, one clause per line. */
   select(parts: SelectParts): CompiledSql {
     const lines = [
+      ...(parts.with?.length ? [`WITH ${parts.with.join(', ')}`] : []),
       `SELECT ${parts.select.join(', ')}`,
       `FROM ${this.ident(EVENTS_TABLE)}`,
+      ...(parts.join ?? []),
       `WHERE ${[this.tenant, ...(parts.where ?? [])].join(' AND ')}`,
     ];
     if (parts.groupBy?.length) lines.push(`GROUP BY ${parts.groupBy.join(', ')}`);

@@ -30,6 +30,13 @@ export interface Dialect {
   truncate(unit: TruncUnit, local: string): string;
   /** Floors a naive timestamp to a multiple of `minutes` (a divisor of a day) since midnight. */
   bin(minutes: number, local: string): string;
+  /**
+   * A FROM item of 15-minute slot starts in [from, to) as column `s`, of `ts`'s type; `from` and
+   * `to` are time expressions (timeParam) and `from` is 15-minute aligned.
+   */
+  slotSeries(from: string, to: string): string;
+  /** The start of the 15-minute slot (aligned to the epoch) holding instant `ts`. */
+  slotOf(ts: string): string;
   /** Continuous percentile aggregate; `fraction` is a validated number the compiler renders. */
   percentile(expr: string, fraction: number): string;
   /** The JSON key parameter that addresses undeclared prop `name` (already validated). */

@@ -14,6 +14,9 @@ export const duckdb: Dialect = {
   truncate: (unit: TruncUnit, local) => `date_trunc('${unit}', ${local})`,
   // The default origin (2000-01-03 00:00) is a midnight, so bins count from local midnight.
   bin: (minutes, local) => `time_bucket(${intervalLiteral(minutes)}, ${local})`,
+  slotSeries: (from, to) => `range(${from}, ${to}, INTERVAL '15 minutes') AS zone_slot_range(s)`,
+  // time_bucket's default origin (2000-01-03 00:00) lies on the epoch's 15-minute grid.
+  slotOf: (ts) => `time_bucket(INTERVAL '15 minutes', ${ts})`,
   percentile: (expr, fraction) => `quantile_cont(${expr}, ${fractionLiteral(fraction)})`,
   jsonKey: (name): SqlParam => `$."${name}"`,
   jsonText: (extra, key) => `json_extract_string(${extra}, ${key})`,

@@ -19,6 +19,9 @@ export const postgres: Dialect = {
   fromLocal: (local, tz) => `(${local} AT TIME ZONE ${tz}::text)`,
   truncate: (unit: TruncUnit, local) => `date_trunc('${unit}', ${local})`,
   bin: (minutes, local) => `date_bin(${intervalLiteral(minutes)}, ${local}, TIMESTAMP '2000-01-01')`,
+  slotSeries: (from, to) =>
+    `(SELECT s FROM generate_series(${from}, ${to}, INTERVAL '15 minutes') AS zone_slot_series(s) WHERE s < ${to}) AS zone_slot_range`,
+  slotOf: (ts) => `date_bin(INTERVAL '15 minutes', ${ts}, TIMESTAMPTZ '2000-01-01 00:00:00+00')`,
   percentile: (expr, fraction) => `percentile_cont(${fractionLiteral(fraction)}) WITHIN GROUP (ORDER BY ${expr})`,
   jsonKey: (name): SqlParam => name,
   jsonText: (extra, key) => `(${extra} ->> ${key}::text)`,

@@ -7,6 +7,9 @@ const compile = (name: CaseName) => compileQuery(cases[name], testCatalog(), dia
 const lines = (...l: string[]): string => l.join('\n');
 const RANGE = `"org_id" = $1 AND "ts" >= epoch_ms($2::BIGINT) AND "ts" < epoch_ms($3::BIGINT)`;
 const LOCAL_TS = `timezone($4, timezone('UTC', "ts"))`;
+const LOCAL_SLOT = `timezone($4, timezone('UTC', s))`;
+const SLOTS = `range(epoch_ms($5::BIGINT), epoch_ms($6::BIGINT), INTERVAL '15 minutes') AS zone_slot_range(s)`;
+const SLOT_JOIN = `JOIN zone_slots ON zone_slots.slot = time_bucket(INTERVAL '15 minutes', "ts")`;
 
 describe('golden SQL: duckdb', () => {
   it('counts by UTC day with a plain date_trunc and no zone parameter', () => {
@@ -49,30 +52,47 @@ describe('golden SQL: duckdb', () => {
     });
   });
 
-  it('buckets ISO weeks on the Berlin wall clock with the zone bound once', () => {
+  it('buckets ISO weeks on the Berlin wall clock with the zone bound once, converting per 15-minute slot', () => {
     expect(compile('berlinWeekly')).toEqual({
       sql: lines(
-        `SELECT epoch_ms(timezone($4, date_trunc('week', ${LOCAL_TS}))) AS t, count(*) AS m0, coalesce(sum("p_amount") FILTER (WHERE "event" = $5), 0) AS m1`,
+        `WITH zone_slots AS (SELECT s AS slot, epoch_ms(timezone($4, date_trunc('week', ${LOCAL_SLOT}))) AS slot_bucket FROM ${SLOTS})`,
+        `SELECT zone_slots.slot_bucket AS t, count(*) AS m0, coalesce(sum("p_amount") FILTER (WHERE "event" = $7), 0) AS m1`,
         `FROM "events"`,
+        SLOT_JOIN,
         `WHERE ${RANGE}`,
         `GROUP BY t`,
         `ORDER BY t ASC`,
       ),
-      params: ['acme', FROM, TO, 'Europe/Berlin', 'payment.completed'],
+      params: ['acme', FROM, TO, 'Europe/Berlin', FROM, TO, 'payment.completed'],
     });
   });
 
   it('floors short buckets on the local clock but keeps the instant offset', () => {
     expect(compile('fifteenMinutesNewYork')).toEqual({
       sql: lines(
-        `SELECT epoch_ms("ts" - (${LOCAL_TS} - time_bucket(INTERVAL '15 minutes', ${LOCAL_TS}))) AS t, count(*) AS m0`,
+        `WITH zone_slots AS (SELECT s AS slot, epoch_ms(s - (${LOCAL_SLOT} - time_bucket(INTERVAL '15 minutes', ${LOCAL_SLOT}))) AS slot_bucket FROM ${SLOTS})`,
+        `SELECT zone_slots.slot_bucket AS t, count(*) AS m0`,
+        `FROM "events"`,
+        SLOT_JOIN,
+        `WHERE ${RANGE}`,
+        `GROUP BY t`,
+        `ORDER BY t ASC`,
+      ),
+      params: ['acme', FROM, TO, 'America/New_York', FROM, TO],
+    });
+  });
+
+  it('converts row by row for 5-minute buckets (finer than the slot table)', () => {
+    const main = compileQuery({ ...cases.fifteenMinutesNewYork, granularity: '5m' }, testCatalog(), dialectFor('duckdb'), ctx).main;
+    expect(main.sql).toBe(
+      lines(
+        `SELECT epoch_ms("ts" - (${LOCAL_TS} - time_bucket(INTERVAL '5 minutes', ${LOCAL_TS}))) AS t, count(*) AS m0`,
         `FROM "events"`,
         `WHERE ${RANGE}`,
         `GROUP BY t`,
         `ORDER BY t ASC`,
       ),
-      params: ['acme', FROM, TO, 'America/New_York'],
-    });
+    );
   });
 
   it('reads undeclared props through bound JSON paths, cast with TRY_CAST for numbers', () => {

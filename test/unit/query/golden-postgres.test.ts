@@ -7,6 +7,10 @@ const compile = (name: CaseName) => compileQuery(cases[name], testCatalog(), dia
 const lines = (...l: string[]): string => l.join('\n');
 const RANGE = `"org_id" = $1 AND "ts" >= to_timestamp($2::double precision / 1000) AND "ts" < to_timestamp($3::double precision / 1000)`;
 const LOCAL_TS = `("ts" AT TIME ZONE $4::text)`;
+const LOCAL_SLOT = `(s AT TIME ZONE $4::text)`;
+const TO_SLOT = `to_timestamp($6::double precision / 1000)`;
+const SLOTS = `(SELECT s FROM generate_series(to_timestamp($5::double precision / 1000), ${TO_SLOT}, INTERVAL '15 minutes') AS zone_slot_series(s) WHERE s < ${TO_SLOT}) AS zone_slot_range`;
+const SLOT_JOIN = `JOIN zone_slots ON zone_slots.slot = date_bin(INTERVAL '15 minutes', "ts", TIMESTAMPTZ '2000-01-01 00:00:00+00')`;
 const ms = (instant: string): string => `floor(extract(epoch from ${instant}) * 1000)::bigint`;
 const NUMBER_TEXT = String.raw`'^\s*[-+]?([0-9]{1,200}(\.[0-9]{0,100})?|\.[0-9]{1,100})([eE][-+]?[0-9]{1,2})?\s*$'`;
 const tryDouble = (text: string): string => `CASE WHEN ${text} ~ ${NUMBER_TEXT} THEN CAST(${text} AS double precision) END`;
@@ -55,26 +59,30 @@ describe('golden SQL: postgres', () => {
   it('buckets ISO weeks on the Berlin wall clock', () => {
     expect(compile('berlinWeekly')).toEqual({
       sql: lines(
-        `SELECT ${ms(`(date_trunc('week', ${LOCAL_TS}) AT TIME ZONE $4::text)`)} AS t, count(*) AS m0, coalesce(sum("p_amount") FILTER (WHERE "event" = $5), 0) AS m1`,
+        `WITH zone_slots AS (SELECT s AS slot, ${ms(`(date_trunc('week', ${LOCAL_SLOT}) AT TIME ZONE $4::text)`)} AS slot_bucket FROM ${SLOTS})`,
+        `SELECT zone_slots.slot_bucket AS t, count(*) AS m0, coalesce(sum("p_amount") FILTER (WHERE "event" = $7), 0) AS m1`,
         `FROM "events"`,
+        SLOT_JOIN,
         `WHERE ${RANGE}`,
         `GROUP BY t`,
         `ORDER BY t ASC`,
       ),
-      params: ['acme', FROM, TO, 'Europe/Berlin', 'payment.completed'],
+      params: ['acme', FROM, TO, 'Europe/Berlin', FROM, TO, 'payment.completed'],
     });
   });
 
   it('floors short buckets with date_bin on the local clock, keeping the instant offset', () => {
     expect(compile('fifteenMinutesNewYork')).toEqual({
       sql: lines(
-        `SELECT ${ms(`"ts" - (${LOCAL_TS} - date_bin(INTERVAL '15 minutes', ${LOCAL_TS}, TIMESTAMP '2000-01-01'))`)} AS t, count(*) AS m0`,
+        `WITH zone_slots AS (SELECT s AS slot, ${ms(`s - (${LOCAL_SLOT} - date_bin(INTERVAL '15 minutes', ${LOCAL_SLOT}, TIMESTAMP '2000-01-01'))`)} AS slot_bucket FROM ${SLOTS})`,
+        `SELECT zone_slots.slot_bucket AS t, count(*) AS m0`,
         `FROM "events"`,
+        SLOT_JOIN,
         `WHERE ${RANGE}`,
         `GROUP BY t`,
         `ORDER BY t ASC`,
       ),
-      params: ['acme', FROM, TO, 'America/New_York'],
+      params: ['acme', FROM, TO, 'America/New_York', FROM, TO],
     });
   });
 

@@ -130,7 +130,10 @@ describe('compileQuery time', () => {
 
   it('binds the zone once for non-UTC buckets, and always for postgres', () => {
     const berlin = plan({ metrics: ['count'], granularity: '1d', timezone: 'Europe/Berlin' });
-    expect(berlin.main.params).toEqual(['acme', expect.any(Number), expect.any(Number), 'Europe/Berlin']);
+    // Then the 15-minute slot table's range (the window, its start floored to 15 minutes).
+    const [, from, to] = berlin.main.params as [string, number, number];
+    expect(berlin.main.params).toEqual(['acme', from, to, 'Europe/Berlin', Math.floor(from / 900_000) * 900_000, to]);
+    expect(berlin.main.params.filter((p) => p === 'Europe/Berlin')).toHaveLength(1);
     expect(plan({ metrics: ['count'], granularity: '1d' }, 'postgres').main.params[3]).toBe('UTC');
   });
 });
