@@ -56,7 +56,7 @@ export async function liveIngestExperiment(options: LiveOptions): Promise<LiveRe
   const { url, token, key } = server.info;
   const read = async (): Promise<{ hit: boolean; stale: boolean; ms: number }> => {
     const t0 = performance.now();
-    const res = await fetch(`${url}/api/v1/dashboard/summary?range=30d`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${url}/api/v1/dashboard/summary?range=30d&model=commerce`, { headers: { authorization: `Bearer ${token}` } });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`summary answered ${res.status}`);
     const cache = res.headers.get('x-cache') ?? 'miss';

@@ -311,7 +311,7 @@ export class DuckDbStore implements Store {
   }
 
   private async shutdown(): Promise<void> {
-    this.trimmer?.stop();
+    await this.trimmer?.stop();
     for (const conn of this.streams) conn.interrupt();
     await Promise.allSettled([...this.inflight]);
     for (const conn of this.streams) conn.closeSync();

@@ -66,8 +66,10 @@ export class IdleTrimmer {
     return this.gate;
   }
 
-  stop(): void {
+  /** Stops the timer and waits for a trim in progress (the store closes its connections next). */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    while (this.gate !== null) await this.gate;
   }
 
   private tick(): void {
