@@ -13,7 +13,7 @@ import { compileFilters, eventsCondition } from './filters.js';
 import { commonEvents, metricSql } from './metrics.js';
 import { SqlBuilder } from './sql-builder.js';
 import type { ZoneSlots } from './time-bucket.js';
-import { bucketExpr, zoneSlotBuckets } from './time-bucket.js';
+import { bucketColumn } from './time-bucket.js';
 
 export interface AggregateOptions {
   org: string;
@@ -53,10 +53,9 @@ export function buildAggregate(dialect: Dialect, q: ParsedQuery, opts: Aggregate
   const groupBy: string[] = [];
   let slots: ZoneSlots | null = null;
   if (opts.granularity) {
-    const utc = q.timezone === 'UTC' && dialect.nativeUtc;
-    const tz = utc ? null : b.param(q.timezone);
-    slots = tz === null || q.timezone === 'UTC' ? null : zoneSlotBuckets(b, opts.granularity, tz, opts.span);
-    select.push(`${slots ? slots.bucket : bucketExpr(b, opts.granularity, tz)} AS t`);
+    const column = bucketColumn(b, opts.granularity, q.timezone, opts.span);
+    slots = column.slots;
+    select.push(`${column.bucket} AS t`);
     groupBy.push('t');
   }
   q.dimensions.forEach((d, i) => {

@@ -69,3 +69,21 @@ export function zoneSlotBuckets(b: SqlBuilder, g: Granularity, tz: string, span:
     bucket: 'zone_slots.slot_bucket',
   };
 }
+
+/** The bucket column of a statement over `span` in `zone`, and the slot table it joins, if any. */
+export interface BucketColumn {
+  bucket: string;
+  slots: ZoneSlots | null;
+}
+
+/**
+ * Chooses how a statement buckets time: UTC on a dialect that stores UTC needs no zone at all;
+ * any other zone binds it once and, where it applies, looks buckets up per 15-minute slot
+ * (zoneSlotBuckets) instead of converting every row. A UTC bucket is never worth a slot table.
+ */
+export function bucketColumn(b: SqlBuilder, g: Granularity, zone: string, span: TimeSpan): BucketColumn {
+  if (zone === 'UTC' && b.dialect.nativeUtc) return { bucket: bucketExpr(b, g, null), slots: null };
+  const tz = b.param(zone);
+  const slots = zone === 'UTC' ? null : zoneSlotBuckets(b, g, tz, span);
+  return { bucket: slots ? slots.bucket : bucketExpr(b, g, tz), slots };
+}

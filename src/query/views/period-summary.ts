@@ -13,7 +13,7 @@ import { AppError } from '../../domain/errors.js';
 import { compileFilters, eventsCondition } from '../build/filters.js';
 import { commonEvents, metricSql } from '../build/metrics.js';
 import { SqlBuilder } from '../build/sql-builder.js';
-import { bucketExpr, zoneSlotBuckets } from '../build/time-bucket.js';
+import { bucketColumn } from '../build/time-bucket.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { ParsedFilter } from '../parsed.js';
 import type { TimeSpan } from '../time.js';
@@ -43,10 +43,7 @@ export function buildPeriodSummary(dialect: Dialect, o: PeriodSummaryOptions): C
   if (prune) where.push(prune);
   where.push(...compileFilters(b, o.filters));
   const period = `CASE WHEN ${ts} >= ${b.time(o.span.from)} THEN 1 ELSE 0 END`;
-  const utc = o.timezone === 'UTC' && dialect.nativeUtc;
-  const tz = utc ? null : b.param(o.timezone);
-  const slots = tz === null || o.timezone === 'UTC' ? null : zoneSlotBuckets(b, o.granularity, tz, { from: o.previous.from, to: o.span.to });
-  const bucket = slots ? slots.bucket : bucketExpr(b, o.granularity, tz);
+  const { bucket, slots } = bucketColumn(b, o.granularity, o.timezone, { from: o.previous.from, to: o.span.to });
   const metrics = o.metrics.map((m, i) => `${metricSql(b, m.expr, m.zero)} AS m${i}`);
   const sql = [
     ...(slots ? [`WITH ${slots.with}`] : []),
