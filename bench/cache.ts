@@ -1,15 +1,17 @@
 /**
  * `npm run bench:cache`: cached read throughput and the cache under live ingest.
  *
- * 1. autocannon, 100 connections, against (a) a bare Fastify hello world, (b) POST /query answered
- *    from L1, (c) the same answered from L2 (Redis; L1 off), each server in its own process, in
- *    the same run, alternating over rounds. Targets: L1 ≥ 0.7×, L2 ≥ 0.35× hello world.
+ * 1. autocannon, 100 connections, against (a) a bare Fastify hello world, (b) the summary dashboard
+ *    (GET /dashboard/summary) answered from L1, (c) the same answered from L2 (Redis; L1 off),
+ *    with and without the ops middleware, and POST /query from L1 and L2 for comparison; each server
+ *    in its own process, in the same run, alternating over rounds. Targets: L1 ≥ 0.7×, L2 ≥ 0.35×
+ *    hello world.
  * 2. A dashboard polled by viewers while 200 events/s arrive for 60 s: the share of dashboard
  *    reads answered from the cache (target ≥ 90 %), with the work the bucket cache saved.
  */
 import type { QuerySpec } from '../src/domain/query.js';
 import { SHARED_REDIS_URL, dropPrefix, testPrefix } from '../test/integration/cache/redis-server.js';
-import type { LoadResult, ServerHandle } from './lib/cache-load.js';
+import type { LoadOptions, LoadResult, ServerHandle } from './lib/cache-load.js';
 import { load, startServer } from './lib/cache-load.js';
 import { liveIngestExperiment } from './lib/cache-live.js';
 import type { LiveResult } from './lib/cache-live.js';
@@ -29,20 +31,27 @@ const LIVE_SECONDS = Number(process.env['BENCH_CACHE_LIVE_SECONDS'] ?? 60);
 /** The dashboard's daily chart: three KPIs over 30 days by day. */
 const DASHBOARD_QUERY: QuerySpec = { metrics: ['revenue', 'orders', 'success_rate'], timeRange: { preset: '30d' }, granularity: '1d' };
 
+/** The summary dashboard's read, as a browser polls it (without compression: see bench:middleware). */
+const SUMMARY_PATH = '/api/v1/dashboard/summary?range=30d&model=commerce';
+
 interface Case {
   id: string;
   name: string;
+  /** The read: the summary dashboard (GET) or a POST /query. */
+  read: 'summary' | 'query';
   /** Tally's cache (null = the hello-world server). */
   tally: { memory: boolean; redis: boolean; middleware: boolean } | null;
   target: number | null;
 }
 
 const CASES: readonly Case[] = [
-  { id: 'hello', name: 'Fastify hello world (GET /)', tally: null, target: null },
-  { id: 'l1', name: 'POST /query, L1 hit', tally: { memory: true, redis: false, middleware: true }, target: 0.7 },
-  { id: 'l2', name: 'POST /query, L2 hit (L1 off)', tally: { memory: false, redis: true, middleware: true }, target: 0.35 },
-  { id: 'l1-bare', name: 'POST /query, L1 hit, ops middleware off', tally: { memory: true, redis: false, middleware: false }, target: 0.7 },
-  { id: 'l2-bare', name: 'POST /query, L2 hit, ops middleware off', tally: { memory: false, redis: true, middleware: false }, target: 0.35 },
+  { id: 'hello', name: 'Fastify hello world (GET /)', read: 'summary', tally: null, target: null },
+  { id: 'l1', name: 'GET /dashboard/summary, L1 hit', read: 'summary', tally: { memory: true, redis: false, middleware: true }, target: 0.7 },
+  { id: 'l2', name: 'GET /dashboard/summary, L2 hit (L1 off)', read: 'summary', tally: { memory: false, redis: true, middleware: true }, target: 0.35 },
+  { id: 'l1-bare', name: 'GET /dashboard/summary, L1 hit, ops middleware off', read: 'summary', tally: { memory: true, redis: false, middleware: false }, target: 0.7 },
+  { id: 'l2-bare', name: 'GET /dashboard/summary, L2 hit, ops middleware off', read: 'summary', tally: { memory: false, redis: true, middleware: false }, target: 0.35 },
+  { id: 'q1', name: 'POST /query, L1 hit', read: 'query', tally: { memory: true, redis: false, middleware: true }, target: null },
+  { id: 'q2', name: 'POST /query, L2 hit (L1 off)', read: 'query', tally: { memory: false, redis: true, middleware: true }, target: null },
 ];
 
 async function measure(c: Case, prefix: string): Promise<{ result: LoadResult; computes: number | null }> {
@@ -59,9 +68,11 @@ async function measure(c: Case, prefix: string): Promise<{ result: LoadResult; c
         });
   try {
     const base = server.info.url;
-    const target =
+    const target: Omit<LoadOptions, 'connections' | 'seconds'> =
       c.tally === null
         ? { url: `${base}/` }
+        : c.read === 'summary'
+        ? { url: `${base}${SUMMARY_PATH}`, headers: { authorization: `Bearer ${server.info.token}` } }
         : {
             url: `${base}/api/v1/query`,
             method: 'POST' as const,

@@ -1,6 +1,7 @@
 /**
  * `npm run bench:middleware`: what the production HTTP stack costs. The same cached read
- * (POST /api/v1/query, answered from the memory cache after the first request) against two apps
+ * (GET /dashboard/summary, then POST /query, answered from the memory cache after the first
+ * request) against two apps
  * in one server process — full stack on, stack off — with autocannon in this process, in
  * alternating rounds so drift in the machine hits both sides alike. Target: with the stack on,
  * throughput at most 15 % lower than with it off.
@@ -21,6 +22,19 @@ const ROUNDS = 2;
 const TARGET = 0.85;
 
 const QUERY = JSON.stringify({ metrics: ['revenue', 'orders', 'success_rate'], dimensions: ['currency'], timeRange: { preset: '7d' }, granularity: '1d' });
+
+interface Read {
+  name: string;
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+}
+
+/** The dashboard's summary (a GET the hit lane can answer), then a POST /query (never the lane's). */
+const READS: Read[] = [
+  { name: 'GET /dashboard/summary?range=30d&model=commerce', method: 'GET', path: '/api/v1/dashboard/summary?range=30d&model=commerce' },
+  { name: 'POST /query', method: 'POST', path: '/api/v1/query', body: QUERY },
+];
 
 interface Variant {
   name: string;
@@ -46,13 +60,13 @@ interface Sample {
 
 type CpuProbe = () => Promise<number>;
 
-async function load(url: string, token: string, headers: Record<string, string>, seconds: number, cpu: CpuProbe): Promise<Sample> {
+async function load(url: string, read: Read, token: string, headers: Record<string, string>, seconds: number, cpu: CpuProbe): Promise<Sample> {
   const before = await cpu();
   const result = await autocannon({
-    url: `${url}/api/v1/query`,
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
-    body: QUERY,
+    url: `${url}${read.path}`,
+    method: read.method,
+    headers: { authorization: `Bearer ${token}`, ...(read.body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(read.body === undefined ? {} : { body: read.body }),
     connections: CONNECTIONS,
     duration: seconds,
     pipelining: 1,
@@ -111,18 +125,19 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   const verdicts: boolean[] = [];
   try {
+    for (const read of READS) {
     // One request each fills the caches; the warm-up lets V8 optimize both paths.
-    for (const url of [servers.on, servers.off]) await load(url, servers.token, {}, 1, cpu);
+    for (const url of [servers.on, servers.off]) await load(url, read, servers.token, {}, 1, cpu);
     for (const variant of VARIANTS) {
-      progress(`${variant.name}: warm-up ${WARMUP_SECONDS} s per side`);
-      await load(servers.off, servers.token, variant.headers, WARMUP_SECONDS, cpu);
-      await load(servers.on, servers.token, variant.headers, WARMUP_SECONDS, cpu);
+      progress(`${read.name}, ${variant.name}: warm-up ${WARMUP_SECONDS} s per side`);
+      await load(servers.off, read, servers.token, variant.headers, WARMUP_SECONDS, cpu);
+      await load(servers.on, read, servers.token, variant.headers, WARMUP_SECONDS, cpu);
       const on: Sample[] = [];
       const off: Sample[] = [];
       for (let round = 1; round <= ROUNDS; round++) {
-        progress(`${variant.name}: round ${round}/${ROUNDS}, ${ROUND_SECONDS} s stack off, ${ROUND_SECONDS} s stack on`);
-        off.push(await load(servers.off, servers.token, variant.headers, ROUND_SECONDS, cpu));
-        on.push(await load(servers.on, servers.token, variant.headers, ROUND_SECONDS, cpu));
+        progress(`${read.name}, ${variant.name}: round ${round}/${ROUNDS}, ${ROUND_SECONDS} s stack off, ${ROUND_SECONDS} s stack on`);
+        off.push(await load(servers.off, read, servers.token, variant.headers, ROUND_SECONDS, cpu));
+        on.push(await load(servers.on, read, servers.token, variant.headers, ROUND_SECONDS, cpu));
       }
       const a = merge(off);
       const b = merge(on);
@@ -137,6 +152,7 @@ async function main(): Promise<void> {
       for (const [label, s, rps, cpuPer] of [['off', a, rpsOff, cpuOff], ['on', b, rpsOn, cpuOn]] as const) {
         if (s.non2xx > 0 || s.errors > 0) throw new Error(`${variant.name}, stack ${label}: ${s.non2xx} non-2xx replies and ${s.errors} errors`);
         rows.push([
+          read.name,
           variant.name,
           label === 'on' ? '**full stack**' : 'stack off',
           int(rps),
@@ -149,7 +165,8 @@ async function main(): Promise<void> {
           label === 'on' ? (ratio >= TARGET ? 'yes' : '**no**') : '',
         ]);
       }
-      console.log(`${variant.name}: ${int(rpsOff)} req/s off, ${int(rpsOn)} req/s on → ${(ratio * 100).toFixed(1)} %; server CPU/request ${Math.round(cpuOff)} µs off, ${Math.round(cpuOn)} µs on → capacity ${(cpuRatio * 100).toFixed(1)} %`);
+      console.log(`${read.name}, ${variant.name}: ${int(rpsOff)} req/s off, ${int(rpsOn)} req/s on → ${(ratio * 100).toFixed(1)} %; server CPU/request ${Math.round(cpuOff)} µs off, ${Math.round(cpuOn)} µs on → capacity ${(cpuRatio * 100).toFixed(1)} %`);
+    }
     }
   } finally {
     await stop();
@@ -162,7 +179,7 @@ async function main(): Promise<void> {
     '',
     `Method: one server process holds two Tally apps over the same in-memory DuckDB (${int(EVENTS)} commerce demo events), each with its own engine and memory cache: one with the full production stack as \`tally serve\` runs it by default (request ids, the access log at info level into /dev/null, security headers, compression, ETag and Cache-Control, Prometheus and /system statistics, per-org rate limits with budgets too large to be reached, query slots; CORS is off until origins are configured), one with it off (errors, auth and routes only, no logger). autocannon in the parent process, ${CONNECTIONS} connections, POSTs the same query — a cached read: after the first request every answer comes from the memory cache. Per client kind: ${WARMUP_SECONDS} s warm-up per side, then ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s (off, on). Target: full stack ≥ ${TARGET * 100} % of the throughput with the stack off.`,
     '',
-    markdownTable(['client', 'stack', 'req/s', 'p50', 'p99', 'bytes/reply', 'server CPU/req', 'req/s vs off', 'capacity vs off', 'target met (req/s)?'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
+    markdownTable(['read', 'client', 'stack', 'req/s', 'p50', 'p99', 'bytes/reply', 'server CPU/req', 'req/s vs off', 'capacity vs off', 'target met (req/s)?'], rows, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
     '',
     'The browser row includes the compression work (brotli, quality 4) for replies of 1 KiB or more; the reply of this query is larger than that. **capacity vs off** = server CPU per request with the stack off / with it on: the share of throughput left when the server is CPU-bound, measured from the server process\'s own CPU time, so it holds when other processes compete for the machine (req/s does not).',
   ].join('\n');

@@ -15,6 +15,8 @@ import type { QueryEngine } from './engine/query-engine.js';
 import type { IngestService } from './ingest/ingest-service.js';
 import { authPlugin, DOCS_PREFIX } from './http/plugins/auth.js';
 import { errorsPlugin } from './http/plugins/errors.js';
+import { laneServer, laneStack, startHitLane } from './http/hit-lane-wiring.js';
+import { HitLane } from './http/hit-lane.js';
 import { opsServerOptions, registerFrontStack, registerLimits } from './http/plugins/ops-stack.js';
 import { authRoutes } from './http/routes/auth.js';
 import { cacheRoutes } from './http/routes/cache.js';
@@ -60,8 +62,10 @@ export interface AppDeps extends AuthDeps, OpsDeps {
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ops = opsServices(deps);
+  const lane = new HitLane();
   const app = Fastify({
     ...opsServerOptions(ops),
+    serverFactory: (handler, options) => laneServer(lane, handler, options),
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimitBytes,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
@@ -70,10 +74,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(ProblemSchema);
   wireCache(app, deps.cache ?? null, deps.ingest, ops.telemetry);
   await app.register(errorsPlugin);
-  await registerFrontStack(app, ops);
+  const security = await registerFrontStack(app, ops);
   const auth = authServices(deps);
   await app.register(authPlugin, auth);
   await registerLimits(app, ops);
+  if (deps.cache) startHitLane(app, lane, { cache: deps.cache, verifier: auth.verifier, stack: security && laneStack(app, ops, security) });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -4,15 +4,19 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { CacheStats } from '../../src/cache/stats.js';
+import type { ProfileSummary } from './cpu-profile.js';
 import type { ServerInfo, ServerRequest } from '../workers/cache-server.js';
 
 export interface ServerHandle {
   info: ServerInfo;
+  pid: number;
   stats(): Promise<CacheStats | null>;
   stop(): Promise<void>;
+  /** A CPU profile of the server's main thread while `during` runs. */
+  profile(during: () => Promise<unknown>): Promise<ProfileSummary>;
 }
 
-type Message = { type: 'ready'; info: ServerInfo } | { type: 'stats'; stats: CacheStats | null };
+type Message = { type: 'ready'; info: ServerInfo } | { type: 'stats'; stats: CacheStats | null } | { type: 'profile'; summary: ProfileSummary };
 
 export async function startServer(req: ServerRequest): Promise<ServerHandle> {
   const script = fileURLToPath(new URL('../workers/cache-server.ts', import.meta.url));
@@ -32,10 +36,19 @@ export async function startServer(req: ServerRequest): Promise<ServerHandle> {
   const ready = (await next('ready')) as Extract<Message, { type: 'ready' }>;
   return {
     info: ready.info,
+    pid: child.pid ?? 0,
     stats: async () => {
       const reply = next('stats');
       child.send({ cmd: 'stats' });
       return ((await reply) as Extract<Message, { type: 'stats' }>).stats;
+    },
+    profile: async (during) => {
+      child.send({ cmd: 'profile-start' });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await during();
+      const reply = next('profile');
+      child.send({ cmd: 'profile-stop' });
+      return ((await reply) as Extract<Message, { type: 'profile' }>).summary;
     },
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));

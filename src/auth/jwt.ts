@@ -130,6 +130,12 @@ export class TokenVerifier {
     return this.hmac !== null || this.keySet !== null;
   }
 
+  /** The principal of a token verified earlier and still valid; null when it needs verify(). */
+  peek(token: string, now = Date.now()): UserPrincipal | null {
+    const known = this.verified.get(token);
+    return known !== undefined && now < known.validUntil ? known.principal : null;
+  }
+
   async verify(token: string): Promise<UserPrincipal> {
     const now = Date.now();
     const known = this.verified.get(token);

@@ -15,6 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.js';
 import type { AppendedNotice } from '../ingest/ingest-service.js';
 import type { Telemetry } from '../ops/telemetry.js';
+import { bearerToken } from '../http/plugins/bearer.js';
 import { metaOf, render, serializeBody, weakTag } from './body.js';
 import type { Compute } from './layered.js';
 import type { TallyCache } from './tally-cache.js';
@@ -79,11 +80,35 @@ export async function cachedRead(request: FastifyRequest, reply: FastifyReply, o
   const policy = cache.policy(options.endpoint);
   const ttl = options.ttlSeconds === undefined ? policy : { ...policy, ttlSeconds: options.ttlSeconds };
   const key = cache.key(options.endpoint, org, withoutRefresh(options.keyInput));
-  const served = await cache.serve({ key, org, policy: ttl, bypass: wantsBypass(request) }, compute);
+  const bypass = wantsBypass(request);
+  const served = await cache.serve({ key, org, policy: ttl, bypass }, compute);
+  if (!bypass && ttl.ttlSeconds > 0) teachHitLane(request, key, org);
   reply.header('x-cache', served.hit ? `hit; layer=${served.layer}${served.stale ? '; stale' : ''}` : 'miss');
   const etag = served.etag !== undefined ? served.etag : served.entry.splice === 'meta' ? weakTag(served.entry.prefix) : null;
   if (etag !== null) reply.header('etag', etag);
   return reply.send(served.bytes);
+}
+
+/**
+ * The hit lane (http/hit-lane.ts) may answer this GET itself next time when it is a bearer JWT's
+ * that is not a login session: the key input is a function of the URL and the principal, and
+ * the token fixes the principal.
+ */
+function teachHitLane(request: FastifyRequest, key: string, org: string): void {
+  const lane = request.server.hitLane;
+  const p = request.principal;
+  if (!lane || request.method !== 'GET' || request.credentialSource !== 'bearer' || p?.kind !== 'user' || p.userId !== undefined) return;
+  const token = bearerToken(request.headers.authorization ?? '');
+  const config = request.routeOptions.config;
+  if (token === null || config.permission === undefined || request.routeOptions.url === undefined) return;
+  lane.remember(token, request.url, {
+    key,
+    org,
+    route: request.routeOptions.url,
+    permission: config.permission,
+    rateClass: config.rateClass ?? 'none',
+    cacheControl: config.cacheControl,
+  });
 }
 
 /**

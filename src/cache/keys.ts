@@ -91,6 +91,35 @@ export interface KeyParts {
 }
 
 export function cacheKey(parts: KeyParts): string {
-  const hash = createHash('sha256').update(canonicalJson([parts.org, parts.version, parts.input])).digest('base64url');
-  return `${parts.endpoint}:${hash}`;
+  return keyOf(parts.endpoint, canonicalJson([parts.org, parts.version, parts.input]));
+}
+
+function keyOf(endpoint: string, canonical: string): string {
+  return `${endpoint}:${createHash('sha256').update(canonical).digest('base64url')}`;
+}
+
+/**
+ * cacheKey with the hashes of recent inputs remembered: a dashboard asks the same few questions
+ * over and over, and a SHA-256 per read costs more than the L1 lookup it leads to. Bounded; the
+ * oldest remembered key goes first.
+ */
+export class KeyMemo {
+  private readonly keys = new Map<string, string>();
+
+  constructor(private readonly max = 10_000) {}
+
+  key(parts: KeyParts): string {
+    const canonical = canonicalJson([parts.endpoint, parts.org, parts.version, parts.input]);
+    let key = this.keys.get(canonical);
+    if (key === undefined) {
+      key = keyOf(parts.endpoint, canonicalJson([parts.org, parts.version, parts.input]));
+      if (this.keys.size >= this.max) this.keys.delete(this.keys.keys().next().value as string);
+      this.keys.set(canonical, key);
+    }
+    return key;
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
 }

@@ -8,12 +8,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CacheMeta } from '../domain/query.js';
-import { metaOf, render, serializeBody } from './body.js';
+import { metaOf, render, serializeBody, weakTag } from './body.js';
 import type { CacheCounters } from './counters.js';
 import { newCounters } from './counters.js';
 import { InvalidationLog } from './invalidation-log.js';
 import { Invalidator } from './invalidator.js';
-import type { MemoryLayer } from './memory.js';
+import type { MemoryLayer, MemoryRecord } from './memory.js';
 import type { CachePolicy } from './policy.js';
 import { entryTimes } from './policy.js';
 import type { CacheEntry } from './port.js';
@@ -114,6 +114,37 @@ export class LayeredCache {
     if (flight) c.coalesced++;
     else flight = this.startFlight(req, compute);
     return this.answer(await flight, false);
+  }
+
+  /**
+   * An L1 answer that serve() would send as it is (present, fresh, no bypass), counted as serve()
+   * counts it; null otherwise, with nothing counted. The HTTP hit lane's one call into the cache.
+   */
+  freshMemoryHit(key: string): MemoryRecord | null {
+    const record = this.memory?.freshHit(key, this.now()) ?? null;
+    if (record !== null) {
+      this.counters.requests++;
+      this.counters.memoryHits++;
+    }
+    return record;
+  }
+
+  /**
+   * An L2 answer that serve() would send as it is: L1 holds nothing for the key (a stale L1 entry
+   * is serve()'s to refresh) and Redis has a fresh one. Counted and promoted as serve() does;
+   * null with nothing counted otherwise.
+   */
+  async freshRedisHit(key: string): Promise<Served | null> {
+    if (this.redis === null || this.memory?.holds(key)) return null;
+    const mark = this.log.mark;
+    const entry = await this.redis.get(key);
+    if (entry === null || this.now() >= entry.freshUntil) return null;
+    const c = this.counters;
+    c.requests++;
+    if (this.memory) c.memoryMisses++;
+    c.redisHits++;
+    if (!this.log.stale(mark, entry.tags)) this.memory?.put(key, entry);
+    return { ...this.answer({ entry, layer: 'redis' }, false), etag: entry.splice === 'meta' ? weakTag(entry.prefix) : null };
   }
 
   private answer(out: Outcome, stale: boolean): Served {

@@ -73,6 +73,22 @@ export class MemoryLayer implements CacheLayer {
     return record;
   }
 
+  /**
+   * The record when it is present and fresh (before `freshUntil`), counted as a hit; otherwise
+   * null and nothing counted, so that the caller can hand the request to serve(), which counts it.
+   */
+  freshHit(key: string, now: number): MemoryRecord | null {
+    const record = this.lru.get(key);
+    if (record === undefined || now >= record.entry.freshUntil) return null;
+    this.hits++;
+    return record;
+  }
+
+  /** Whether an entry (fresh or not) is held for the key; no recency change, nothing counted. */
+  holds(key: string): boolean {
+    return this.lru.has(key);
+  }
+
   async get(key: string): Promise<CacheEntry | null> {
     return this.peek(key)?.entry ?? null;
   }

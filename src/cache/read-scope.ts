@@ -22,10 +22,22 @@ export interface Collected<T> {
   cacheable: boolean;
 }
 
+/**
+ * Computations in flight. While an AsyncLocalStorage is enabled, Node runs its hooks on every
+ * promise and async resource of the process (every request pays for them), so the storage is
+ * disabled whenever no computation is collecting; run() enables it again.
+ */
+let collecting = 0;
+
 export async function collectReads<T>(fn: () => Promise<T>): Promise<Collected<T>> {
   const scope: Scope = { reads: [], cacheable: true, override: null };
-  const value = await storage.run(scope, fn);
-  return { value, reads: scope.reads, cacheable: scope.cacheable };
+  collecting++;
+  try {
+    const value = await storage.run(scope, fn);
+    return { value, reads: scope.reads, cacheable: scope.cacheable };
+  } finally {
+    if (--collecting === 0) storage.disable();
+  }
 }
 
 /** The engine calls this for every statement family it runs (a plan, a view's SQL). */

@@ -8,8 +8,9 @@ import { endpointPolicy } from '../config/cache.js';
 import type { AppendedNotice } from '../ingest/ingest-service.js';
 import { closeRedis, probeRedis } from '../ops/redis.js';
 import { Throttle } from './counters.js';
-import { cacheKey } from './keys.js';
+import { KeyMemo } from './keys.js';
 import type { Compute, LayeredCache, ServeRequest, Served } from './layered.js';
+import type { MemoryRecord } from './memory.js';
 import type { CachePolicy } from './policy.js';
 import type { InvalidationBus } from './pubsub.js';
 import { eventsRule } from './tags.js';
@@ -52,6 +53,8 @@ export class TallyCache {
   private readonly errorThrottle = new Throttle(30_000);
   private readonly parts: CacheParts;
   private readonly replayTimer: NodeJS.Timeout | null;
+  private readonly keys = new KeyMemo();
+  private readonly policies = new Map<string, CachePolicy>();
 
   constructor(parts: CacheParts) {
     this.parts = parts;
@@ -79,11 +82,31 @@ export class TallyCache {
   }
 
   policy(endpoint: string): CachePolicy {
-    return endpointPolicy(this.config, endpoint);
+    let policy = this.policies.get(endpoint);
+    if (policy === undefined) this.policies.set(endpoint, (policy = Object.freeze(endpointPolicy(this.config, endpoint))));
+    return policy;
   }
 
   key(endpoint: string, org: string, input: unknown): string {
-    return cacheKey({ endpoint, org, version: this.version, input });
+    return this.keys.key({ endpoint, org, version: this.version, input });
+  }
+
+  /** A fresh L1 answer for the HTTP hit lane (counted as a hit, and as interest for warming). */
+  freshMemoryHit(org: string, key: string): MemoryRecord | null {
+    const record = this.layered.freshMemoryHit(key);
+    if (record !== null) this.warmer.touch(org, key);
+    return record;
+  }
+
+  /** A fresh L2 answer for the HTTP hit lane when L1 holds none (see LayeredCache.freshRedisHit). */
+  async freshRedisHit(org: string, key: string): Promise<Served | null> {
+    const served = await this.layered.freshRedisHit(key);
+    if (served !== null) this.warmer.touch(org, key);
+    return served;
+  }
+
+  get hasRedis(): boolean {
+    return this.layered.redis !== null;
   }
 
   async serve(req: ServeRequest, compute: Compute): Promise<Served> {

@@ -68,6 +68,12 @@ export class Warmer {
     }
   }
 
+  /** A read of a known answer served without its computation at hand (the HTTP hit lane). */
+  touch(org: string, key: string): void {
+    const known = this.byOrg.get(org)?.get(key);
+    if (known) known.score++;
+  }
+
   /** After an invalidation of `org` (null = every org): refresh its popular answers soon. */
   afterInvalidation(org: string | null): void {
     if (this.options.top <= 0 || this.closed) return;

@@ -17,6 +17,7 @@ import type { SessionSettings } from '../../auth/session.js';
 import { originAllowed, SESSION_COOKIE } from '../../auth/session.js';
 import type { UsersRepository } from '../../auth/users.js';
 import { AppError } from '../../domain/errors.js';
+import { bearerToken } from './bearer.js';
 
 export type CredentialSource = 'bearer' | 'cookie' | 'query';
 
@@ -63,15 +64,17 @@ interface Credential {
 function credentialOf(request: FastifyRequest): Credential | null {
   const header = request.headers.authorization;
   if (header) {
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) throw new AppError('UNAUTHORIZED', 'Authorization must be "Bearer <token>".');
-    return { token: match[1], source: 'bearer' };
+    const token = bearerToken(header);
+    if (token === null) throw new AppError('UNAUTHORIZED', 'Authorization must be "Bearer <token>".');
+    return { token, source: 'bearer' };
   }
   if (request.routeOptions.config.queryToken) {
     const token = (request.query as Record<string, unknown> | undefined)?.['token'];
     if (typeof token === 'string' && token.length > 0) return { token, source: 'query' };
   }
-  const cookie = request.cookies[SESSION_COOKIE];
+  // Parsed here, only for requests without a bearer token (API clients never pay for it).
+  const cookies = request.headers.cookie;
+  const cookie = cookies ? request.server.parseCookie(cookies)[SESSION_COOKIE] : undefined;
   return cookie ? { token: cookie, source: 'cookie' } : null;
 }
 
@@ -109,7 +112,8 @@ function assertOrigin(request: FastifyRequest, session: SessionSettings, require
 
 export const authPlugin = fp(
   async (app: FastifyInstance, options: AuthOptions) => {
-    if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
+    // No parsing hook: credentialOf reads the session cookie only when there is no bearer token.
+    if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie, { hook: false });
     const routeTable: RouteEntry[] = [];
     app.decorate('routeTable', routeTable);
     app.decorateRequest('principal', null);

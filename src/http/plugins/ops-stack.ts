@@ -19,6 +19,7 @@ import { applyCacheHeaders, registerEtag } from './etag.js';
 import { rateLimitPlugin } from './rate-limit.js';
 import { applyRequestIds, applyResponseTime, requestIdFrom, RequestObserver } from './request-id.js';
 import { applySecurityHeaders, registerCors, securityHeaders } from './security.js';
+import type { SecurityHeaders } from './security.js';
 
 /** Fastify constructor options that belong to the stack (request ids, proxies, request completion). */
 export function opsServerOptions(ops: OpsServices): Pick<FastifyServerOptions, 'genReqId' | 'logController' | 'trustProxy'> {
@@ -41,13 +42,13 @@ function observerOf(ops: OpsServices): RequestObserver {
   return observer;
 }
 
-/** Everything that runs before authentication. */
-export async function registerFrontStack(app: FastifyInstance, ops: OpsServices): Promise<void> {
+/** Everything that runs before authentication; the security headers it sends (null: stack off). */
+export async function registerFrontStack(app: FastifyInstance, ops: OpsServices): Promise<SecurityHeaders | null> {
   app.addHook('onReady', async () => ops.attach());
   app.addHook('onClose', async () => ops.close());
   const getConnections = promisify(app.server.getConnections.bind(app.server));
   ops.telemetry.sources.openConnections = async () => (app.server.listening ? getConnections() : 0);
-  if (!ops.middleware) return;
+  if (!ops.middleware) return null;
 
   app.decorateRequest('correlationId', '');
   if (!ops.hasLogger) {
@@ -70,6 +71,7 @@ export async function registerFrontStack(app: FastifyInstance, ops: OpsServices)
     applyResponseTime(reply);
     done(null, payload);
   });
+  return security;
 }
 
 /** Rate limits: after authentication, before the routes. */

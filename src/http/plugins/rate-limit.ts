@@ -14,6 +14,7 @@ import { AppError } from '../../domain/errors.js';
 import { QuerySlotsFull } from '../../ops/rate-limit/query-slots.js';
 import type { Caller, RateDecision, RateLimiter } from '../../ops/rate-limit/rate-limiter.js';
 import type { Telemetry } from '../../ops/telemetry.js';
+import { rateLimitHeaders, stashedDecision } from './rate-decision.js';
 
 export type RouteRateClass = RateClass | 'none';
 
@@ -70,18 +71,16 @@ export const rateLimitPlugin = fp(
       app.addHook('onRequest', async (request, reply) => {
         const rateClass = request.routeOptions.config.rateClass;
         if (rateClass === undefined || rateClass === 'none') return;
-        let decision: RateDecision | null;
+        let decision = stashedDecision(request.raw);
         try {
-          decision = await limiter.check(rateClass, callerOf(request));
+          if (decision === undefined) decision = await limiter.check(rateClass, callerOf(request));
         } catch (err) {
           // The counters fall back to memory on their own; anything beyond that must not take the API down.
           request.log.error({ err }, 'rate limiter failed; request let through');
           return;
         }
         if (decision === null) return;
-        reply.header('x-ratelimit-limit', decision.limit);
-        reply.header('x-ratelimit-remaining', decision.remaining);
-        reply.header('x-ratelimit-reset', decision.resetSeconds);
+        reply.headers(rateLimitHeaders(decision));
         if (decision.allowed || decision.reason === 'ok') return;
         reply.header('retry-after', decision.retryAfterSeconds);
         telemetry.recordRejection(rateClass, decision.scope, decision.reason);

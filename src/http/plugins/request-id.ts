@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LogController } from 'fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Telemetry } from '../../ops/telemetry.js';
 
 declare module 'fastify' {
@@ -20,19 +20,19 @@ declare module 'fastify' {
 /** Printable, header- and log-safe, bounded: anything else is replaced, never trusted. */
 const SANE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
-function sane(value: string | string[] | undefined): string | null {
+export function saneId(value: string | string[] | undefined): string | null {
   const v = Array.isArray(value) ? value[0] : value;
   return v !== undefined && SANE_ID.test(v) ? v : null;
 }
 
 /** Fastify's genReqId: used when the app is built, before any hook runs. */
 export function requestIdFrom(req: IncomingMessage): string {
-  return sane(req.headers['x-request-id']) ?? randomUUID();
+  return saneId(req.headers['x-request-id']) ?? randomUUID();
 }
 
 /** Part of the stack's one onRequest hook (ops-stack.ts). */
 export function applyRequestIds(request: FastifyRequest, reply: FastifyReply): void {
-  const sent = sane(request.headers['x-correlation-id']);
+  const sent = saneId(request.headers['x-correlation-id']);
   const correlationId = sent ?? request.id;
   request.correlationId = correlationId;
   reply.header('x-request-id', request.id);
@@ -51,6 +51,26 @@ export function applyResponseTime(reply: FastifyReply): void {
 }
 
 const UNMATCHED = '<unmatched>';
+
+/** The one access-log line of a finished request. */
+export interface CompletionLine {
+  method: string;
+  route: string | null;
+  path: string;
+  status: number;
+  durationMs: number;
+  org: string | null;
+  ip: string;
+}
+
+type LineLogger = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+
+/** Errors at error level, slow requests as warnings, the rest at info. */
+export function logCompletion(log: LineLogger, error: Error | null | undefined, line: CompletionLine & { reqId?: string; correlationId?: string }, slowRequestMs: number): void {
+  if (error) log.error({ ...line, err: error }, 'request errored');
+  else if (line.durationMs >= slowRequestMs) log.warn({ ...line, slow: true }, 'slow request');
+  else log.info(line, 'request completed');
+}
 
 /**
  * Fastify calls the log controller once when a request completes: the one place that sees every
@@ -77,18 +97,15 @@ export class RequestObserver extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     this.observe(request, reply);
-    const durationMs = Math.round(reply.elapsedTime * 100) / 100;
-    const line = {
+    const line: CompletionLine = {
       method: request.method,
       route: request.routeOptions.url ?? null,
-      path: request.url.split('?', 1)[0],
+      path: request.url.split('?', 1)[0] ?? '',
       status: reply.statusCode,
-      durationMs,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
       org: request.principal?.org ?? null,
       ip: request.ip,
     };
-    if (error) request.log.error({ ...line, err: error }, 'request errored');
-    else if (durationMs >= this.slowRequestMs) request.log.warn({ ...line, slow: true }, 'slow request');
-    else request.log.info(line, 'request completed');
+    logCompletion(request.log, error, line, this.slowRequestMs);
   }
 }

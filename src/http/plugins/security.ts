@@ -16,7 +16,7 @@ import helmet from '@fastify/helmet';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-const HSTS = 'max-age=31536000; includeSubDomains';
+export const HSTS = 'max-age=31536000; includeSubDomains';
 
 /** Headers a cross-origin dashboard needs to read (fetch hides all but a few by default). */
 export const EXPOSED_HEADERS = [

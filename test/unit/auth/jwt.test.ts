@@ -109,4 +109,15 @@ describe('TokenVerifier remembers verified tokens', () => {
     await expect(verifier.verify(forged)).rejects.toMatchObject({ status: 401 });
     await expect(verifier.verify(forged)).rejects.toMatchObject({ status: 401 });
   });
+
+  it('peek gives a remembered principal without verifying, and nothing once it expired or was never verified', async () => {
+    const verifier = new TokenVerifier(settings, null);
+    const token = await signToken(settings, { sub: 'u1', org: 'acme', role: 'analyst' }, 60);
+    expect(verifier.peek(token)).toBeNull();
+    const principal = await verifier.verify(token);
+    expect(verifier.peek(token)).toBe(principal);
+    // Remembered until exp + the 30 s clock skew.
+    expect(verifier.peek(token, (principal.exp + 29) * 1000)).toBe(principal);
+    expect(verifier.peek(token, (principal.exp + 31) * 1000)).toBeNull();
+  });
 });

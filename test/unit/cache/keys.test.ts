@@ -1,7 +1,7 @@
 /** Key normalization: spellings of one query share a key; any change of meaning changes it. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cacheKey, canonicalJson, normalizeQuerySpec } from '../../../src/cache/keys.js';
+import { KeyMemo, cacheKey, canonicalJson, normalizeQuerySpec } from '../../../src/cache/keys.js';
 import type { Filter, QuerySpec } from '../../../src/domain/query.js';
 
 const key = (spec: QuerySpec, org = 'acme', version = 'v1'): string => cacheKey({ endpoint: 'query', org, version, input: normalizeQuerySpec(spec) });
@@ -107,5 +107,14 @@ describe('cache keys', () => {
 
   it('canonicalJson sorts keys at every level and drops undefined', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[1,{"y":2,"z":1}]},"b":1}');
+  });
+
+  it('KeyMemo gives the keys cacheKey gives, and forgets the oldest input past its bound', () => {
+    const memo = new KeyMemo(2);
+    const parts = (n: number) => ({ endpoint: 'summary', org: 'acme', version: 'v1', input: { range: `${n}d`, model: 'shop' } });
+    for (const n of [1, 2, 1, 3, 4]) expect(memo.key(parts(n))).toBe(cacheKey(parts(n)));
+    expect(memo.size).toBe(2);
+    expect(memo.key({ ...parts(1), org: 'globex' })).not.toBe(memo.key(parts(1)));
+    expect(memo.key({ ...parts(1), input: { model: 'shop', range: '1d' } })).toBe(cacheKey(parts(1)));
   });
 });

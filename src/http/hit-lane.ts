@@ -1,0 +1,222 @@
+/**
+ * The hit lane: a cached GET answered before Fastify sees the request.
+ *
+ * A dashboard polls the same few URLs with the same token, and most of those reads are L1 hits
+ * whose bytes are ready to send. Fastify's pipeline (routing, hooks, schema validation, the
+ * handler, onSend hooks) costs more than the hit itself, so the lane answers those reads straight
+ * from Node's request callback — with what the full stack would send: the same body, x-cache and
+ * ETag (and 304 on If-None-Match), request ids, security headers, Cache-Control,
+ * X-Response-Time, rate-limit headers, metrics and the access log line.
+ *
+ * Only what the lane can prove it may answer is taken; everything else goes to Fastify unchanged:
+ * - the slow path learns the URLs: cachedRead calls remember() after it answered a GET for a
+ *   bearer JWT, recording which cache entry (key) that token and URL map to. A route's key input
+ *   is a function of the URL and the principal (cached-read.ts), and the token fixes the principal;
+ * - the token must still be in the verifier's cache (verified, unexpired) and be an API token,
+ *   not a login session (whose status and role are looked up on every request);
+ * - the role must still allow the route's permission (auth/policy.ts decide);
+ * - the L1 entry must be present and fresh; stale, missing or bypassed (`Cache-Control` on the
+ *   request) reads take the slow path, which refreshes them;
+ * - no request body, no upgrade, no Accept-Encoding asking for compression (compressed replies
+ *   are @fastify/compress's), no Origin when CORS is configured, no X-Forwarded-* headers when
+ *   a proxy is trusted (Fastify derives ip and protocol from them);
+ * - the rate limiter runs as for any request; its decision travels with the request when the
+ *   lane hands it to Fastify (a refusal, or an entry gone meanwhile), so nothing is counted twice.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import type { TokenVerifier } from '../auth/jwt.js';
+import type { Permission } from '../auth/policy.js';
+import { decide } from '../auth/policy.js';
+import type { TallyCache } from '../cache/tally-cache.js';
+import type { RateClass } from '../config/ops.js';
+import type { RateDecision, RateLimiter } from '../ops/rate-limit/rate-limiter.js';
+import type { Telemetry } from '../ops/telemetry.js';
+import { bearerToken } from './plugins/bearer.js';
+import { DEFAULT_READ_CACHE_CONTROL } from './plugins/etag.js';
+import { rateLimitHeaders, stashDecision } from './plugins/rate-decision.js';
+import { logCompletion, requestIdFrom, saneId } from './plugins/request-id.js';
+import type { SecurityHeaders } from './plugins/security.js';
+import { HSTS } from './plugins/security.js';
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** What the slow path learned about a (token, URL). */
+export interface LaneRoute {
+  key: string;
+  org: string;
+  /** The route template, for metrics and the log (`/api/v1/dashboard/summary`). */
+  route: string;
+  permission: Permission;
+  rateClass: RateClass | 'none';
+  cacheControl: string | undefined;
+}
+
+/** What the production stack adds to a reply; null = the stack is off (middleware: false). */
+export interface LaneStack {
+  security: SecurityHeaders;
+  telemetry: Telemetry;
+  limiter: RateLimiter | null;
+  logger: FastifyBaseLogger | null;
+  slowRequestMs: number;
+  corsConfigured: boolean;
+  proxyTrusted: boolean;
+}
+
+export interface LaneSetup {
+  cache: TallyCache;
+  verifier: TokenVerifier;
+  stack: LaneStack | null;
+}
+
+const ROUTES_MAX = 10_000;
+const JSON_TYPE = 'application/json; charset=utf-8';
+const MEMORY_HIT = 'hit; layer=memory';
+const REDIS_HIT = 'hit; layer=redis';
+
+/** Anything asking for a content coding other than identity goes to @fastify/compress. */
+function wantsCompression(header: string | undefined): boolean {
+  return header !== undefined && /\b(br|gzip|deflate|\*)\b/i.test(header);
+}
+
+/** @fastify/etag's If-None-Match rule (weak or strong spelling on either side). */
+function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
+  return ifNoneMatch !== undefined && (ifNoneMatch === etag || ifNoneMatch === `W/${etag}` || `W/${ifNoneMatch}` === etag);
+}
+
+export class HitLane {
+  /** Insertion-ordered and bounded: the oldest learned URL goes first (a Map lookup is cheaper than an LRU's). */
+  private readonly routes = new Map<string, LaneRoute>();
+  private setup: LaneSetup | null = null;
+  private next: NodeHandler | null = null;
+  served = 0;
+
+  /** For Fastify's serverFactory: the lane first, Fastify's handler for everything else. */
+  handler(fastify: NodeHandler): NodeHandler {
+    this.next = fastify;
+    return (req, res) => this.dispatch(req, res);
+  }
+
+  /** Turns the lane on (buildApp, once the stack and the cache exist). */
+  start(setup: LaneSetup): void {
+    this.setup = setup;
+  }
+
+  /** From now on every request goes to Fastify (closing: it answers 503 and drains). */
+  stop(): void {
+    this.setup = null;
+    this.routes.clear();
+  }
+
+  /** Called by cachedRead after the slow path answered a GET of a bearer JWT from the cache. */
+  remember(token: string, url: string, route: LaneRoute): void {
+    if (this.setup === null) return;
+    const id = `${token}\n${url}`;
+    if (!this.routes.has(id) && this.routes.size >= ROUTES_MAX) this.routes.delete(this.routes.keys().next().value as string);
+    this.routes.set(id, route);
+  }
+
+  get size(): number {
+    return this.routes.size;
+  }
+
+  private dispatch(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const setup = this.setup;
+    const match = setup === null ? null : this.match(setup, req);
+    if (setup === null || match === null) return this.pass(req, res);
+    const limiter = setup.stack?.limiter ?? null;
+    if (limiter === null || match.route.rateClass === 'none') return this.answer(setup, req, res, match, null, started);
+    limiter.check(match.route.rateClass, { org: match.route.org, credential: `user:${match.sub}`, ip: req.socket.remoteAddress ?? '' }).then(
+      (decision) => {
+        // Fastify's rate-limit hook takes this decision instead of counting the request again.
+        stashDecision(req, decision);
+        if (decision !== null && !decision.allowed && decision.reason !== 'ok') return this.pass(req, res);
+        this.answer(setup, req, res, match, decision, started);
+      },
+      () => this.pass(req, res),
+    );
+  }
+
+  private pass(req: IncomingMessage, res: ServerResponse): void {
+    this.next?.(req, res);
+  }
+
+  private match(setup: LaneSetup, req: IncomingMessage): { route: LaneRoute; sub: string } | null {
+    if (req.method !== 'GET' || req.url === undefined) return null;
+    const h = req.headers;
+    if (h.authorization === undefined || h.upgrade !== undefined || h['cache-control'] !== undefined || h.pragma !== undefined) return null;
+    if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined || wantsCompression(h['accept-encoding'])) return null;
+    const stack = setup.stack;
+    if (stack !== null && stack.corsConfigured && h.origin !== undefined) return null;
+    if (stack !== null && stack.proxyTrusted && (h['x-forwarded-for'] !== undefined || h['x-forwarded-proto'] !== undefined || h['x-forwarded-host'] !== undefined)) return null;
+    const token = bearerToken(h.authorization);
+    if (token === null) return null;
+    const route = this.routes.get(`${token}\n${req.url}`);
+    if (route === undefined) return null;
+    const principal = setup.verifier.peek(token);
+    if (principal === null || principal.userId !== undefined || principal.org !== route.org) return null;
+    if (decide(principal, route.permission) !== 'allow') return null;
+    return { route, sub: principal.sub };
+  }
+
+  /** L1 first; then L2 when L1 holds nothing for the key; anything else is Fastify's. */
+  private answer(setup: LaneSetup, req: IncomingMessage, res: ServerResponse, match: { route: LaneRoute }, decision: RateDecision | null, started: number): void {
+    const { org, key } = match.route;
+    const record = setup.cache.freshMemoryHit(org, key);
+    if (record !== null) return this.send(setup.stack, req, res, match.route, { bytes: record.hitBytes, etag: record.etag, xCache: MEMORY_HIT }, decision, started);
+    if (!setup.cache.hasRedis) return this.pass(req, res);
+    setup.cache.freshRedisHit(org, key).then(
+      (served) => {
+        if (served === null) return this.pass(req, res);
+        this.send(setup.stack, req, res, match.route, { bytes: served.bytes, etag: served.etag ?? null, xCache: REDIS_HIT }, decision, started);
+      },
+      () => this.pass(req, res),
+    );
+  }
+
+  private send(stack: LaneStack | null, req: IncomingMessage, res: ServerResponse, route: LaneRoute, hit: { bytes: Buffer; etag: string | null; xCache: string }, decision: RateDecision | null, started: number): void {
+    this.served++;
+    const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, 'x-cache': hit.xCache };
+    if (hit.etag !== null) headers['etag'] = hit.etag;
+    const status = stack !== null && hit.etag !== null && notModified(req.headers['if-none-match'], hit.etag) ? 304 : 200;
+    const ids = stack === null ? null : this.stackHeaders(stack, req, headers, route, decision);
+    const elapsed = performance.now() - started;
+    if (stack !== null) headers['x-response-time'] = `${elapsed.toFixed(2)}ms`;
+    if (status === 200) headers['content-length'] = hit.bytes.length;
+    res.writeHead(status, headers);
+    res.end(status === 200 ? hit.bytes : undefined);
+    if (stack !== null && ids !== null) this.observe(stack, req, route, status, elapsed, ids);
+  }
+
+  /** Request ids, security headers, Cache-Control and rate-limit headers, as the stack sets them. */
+  private stackHeaders(stack: LaneStack, req: IncomingMessage, headers: OutgoingHttpHeaders, route: LaneRoute, decision: RateDecision | null): { id: string; correlationId: string } {
+    const id = requestIdFrom(req);
+    const sent = saneId(req.headers['x-correlation-id']);
+    headers['x-request-id'] = id;
+    if (sent !== null) headers['x-correlation-id'] = sent;
+    Object.assign(headers, stack.security.api);
+    if ((req.socket as { encrypted?: boolean }).encrypted === true) headers['strict-transport-security'] = HSTS;
+    headers['cache-control'] = route.cacheControl ?? DEFAULT_READ_CACHE_CONTROL;
+    if (decision !== null) Object.assign(headers, rateLimitHeaders(decision));
+    return { id, correlationId: sent ?? id };
+  }
+
+  private observe(stack: LaneStack, req: IncomingMessage, route: LaneRoute, status: number, elapsed: number, ids: { id: string; correlationId: string }): void {
+    stack.telemetry.recordRequest('GET', route.route, status, elapsed);
+    if (stack.logger === null) return;
+    // The bindings Fastify's request logger carries (reqId; correlationId when the client sent one).
+    const bindings = ids.correlationId === ids.id ? { reqId: ids.id } : { reqId: ids.id, correlationId: ids.correlationId };
+    logCompletion(stack.logger, null, {
+      ...bindings,
+      method: 'GET',
+      route: route.route,
+      path: (req.url ?? '').split('?', 1)[0] ?? '',
+      status,
+      durationMs: Math.round(elapsed * 100) / 100,
+      org: route.org,
+      ip: req.socket.remoteAddress ?? '',
+    }, stack.slowRequestMs);
+  }
+}
+

@@ -1,0 +1,25 @@
+/**
+ * A rate-limit decision made before Fastify saw the request (the hit lane checks the limiter
+ * itself): it travels on the raw request, and the rate-limit hook takes it instead of counting
+ * the request a second time.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { RateDecision } from '../../ops/rate-limit/rate-limiter.js';
+
+const DECIDED = Symbol('tally.rateDecision');
+
+type Marked = IncomingMessage & { [DECIDED]?: RateDecision | null };
+
+export function stashDecision(req: IncomingMessage, decision: RateDecision | null): void {
+  (req as Marked)[DECIDED] = decision;
+}
+
+/** The stashed decision (null: no limit applied), or undefined when the limiter has not run yet. */
+export function stashedDecision(req: IncomingMessage): RateDecision | null | undefined {
+  return (req as Marked)[DECIDED];
+}
+
+/** The X-RateLimit-* headers of a decision. */
+export function rateLimitHeaders(decision: RateDecision): Record<string, number> {
+  return { 'x-ratelimit-limit': decision.limit, 'x-ratelimit-remaining': decision.remaining, 'x-ratelimit-reset': decision.resetSeconds };
+}
