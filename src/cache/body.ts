@@ -45,6 +45,12 @@ export function render(entry: Pick<CacheEntry, 'prefix' | 'splice'>, meta: Cache
 
 const META_KEY = Buffer.from('"meta":{');
 
+/** The weak ETag of an entry's reply: the one it carries, else hashed from its bytes. */
+export function replyTag(entry: Pick<CacheEntry, 'prefix' | 'splice' | 'etag'>): string | null {
+  if (entry.etag !== undefined) return entry.etag;
+  return entry.splice === 'meta' ? weakTag(entry.prefix) : null;
+}
+
 /**
  * The weak ETag of an answer: sha1 of its bytes before the trailing `meta` (which holds what
  * changes on every reply: cache state, duration). Computed once per L1 entry; the ETag plugin

@@ -16,7 +16,7 @@ import { AppError } from '../domain/errors.js';
 import type { AppendedNotice } from '../ingest/ingest-service.js';
 import type { Telemetry } from '../ops/telemetry.js';
 import { bearerToken } from '../http/plugins/bearer.js';
-import { metaOf, render, serializeBody, weakTag } from './body.js';
+import { metaOf, render, replyTag, serializeBody } from './body.js';
 import type { Compute } from './layered.js';
 import type { TallyCache } from './tally-cache.js';
 
@@ -84,7 +84,7 @@ export async function cachedRead(request: FastifyRequest, reply: FastifyReply, o
   const served = await cache.serve({ key, org, policy: ttl, bypass }, compute);
   if (!bypass && ttl.ttlSeconds > 0) teachHitLane(request, key, org);
   reply.header('x-cache', served.hit ? `hit; layer=${served.layer}${served.stale ? '; stale' : ''}` : 'miss');
-  const etag = served.etag !== undefined ? served.etag : served.entry.splice === 'meta' ? weakTag(served.entry.prefix) : null;
+  const etag = served.etag !== undefined ? served.etag : replyTag(served.entry);
   if (etag !== null) reply.header('etag', etag);
   return reply.send(served.bytes);
 }

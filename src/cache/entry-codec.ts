@@ -1,8 +1,11 @@
 /**
- * How an entry is stored in Redis: one value per key, `u32 header length | header JSON | prefix
- * bytes`, so a GET returns everything and the reply bytes are never re-encoded. The per-org index
+ * How an entry is stored in Redis: one value per key, `u32 header length | header JSON | reply
+ * bytes`, so a GET returns everything and the reply bytes are never re-encoded. The reply bytes
+ * are those of a fresh L2 hit (the prefix, then `"cache":{"hit":true,"layer":"redis",…}}}`, fixed
+ * per entry), with the prefix length in the header: an L2 hit sends them as they are. The per-org index
  * holds the tags alone (`[expiresAt, events, metrics, ranges]`) for invalidation scans.
  */
+import { metaOf, replyTag, tailFor } from './body.js';
 import type { CacheEntry, SpliceMode } from './port.js';
 import type { EntryTags, TagRange } from './tags.js';
 
@@ -17,6 +20,10 @@ interface Header {
   m: string[];
   r: TagRange[];
   o: string;
+  /** The reply's weak ETag (absent in entries written before it was stored). */
+  k?: string | null;
+  /** Prefix length: the bytes after the header are the L2 hit reply (absent: they are the prefix alone). */
+  b?: number;
 }
 
 export function encodeEntry(entry: CacheEntry): Buffer {
@@ -32,12 +39,16 @@ export function encodeEntry(entry: CacheEntry): Buffer {
     m: tags.metrics,
     r: tags.ranges,
     o: tags.org,
+    k: replyTag(entry),
+    b: entry.prefix.length,
   };
   const head = Buffer.from(JSON.stringify(header));
-  const out = Buffer.allocUnsafe(4 + head.length + entry.prefix.length);
+  const tail = tailFor(entry, metaOf(entry, true, 'redis'));
+  const out = Buffer.allocUnsafe(4 + head.length + entry.prefix.length + tail.length);
   out.writeUInt32BE(head.length, 0);
   head.copy(out, 4);
   entry.prefix.copy(out, 4 + head.length);
+  tail.copy(out, 4 + head.length + entry.prefix.length);
   return out;
 }
 
@@ -53,8 +64,11 @@ export function decodeEntry(bytes: Buffer): CacheEntry | null {
     return null;
   }
   const tags: EntryTags = { org: h.o, events: h.e, metrics: h.m, ranges: h.r };
+  const reply = bytes.subarray(4 + length);
+  if (h.b !== undefined && h.b > reply.length) return null;
   return {
-    prefix: bytes.subarray(4 + length),
+    prefix: h.b === undefined ? reply : reply.subarray(0, h.b),
+    ...(h.b === undefined ? {} : { l2HitBytes: reply }),
     splice: h.s,
     generatedAt: h.g,
     ttlSeconds: h.t,
@@ -62,6 +76,7 @@ export function decodeEntry(bytes: Buffer): CacheEntry | null {
     expiresAt: h.x,
     graceMs: h.w ?? 0,
     tags,
+    ...(h.k === undefined ? {} : { etag: h.k }),
   };
 }
 

@@ -61,7 +61,7 @@ export async function openCache(options: OpenCacheOptions): Promise<TallyCache> 
   let cache: TallyCache | null = null;
   const onError = (err: unknown): void => cache?.redisError(err);
   const clientOptions = { commandTimeoutMs: config.redisTimeoutMs, connectTimeoutMs: 1000, onDown: onError, onUp: () => cache?.redisUp() };
-  const main = createRedis(options.redisUrl, clientOptions);
+  const main = createRedis(options.redisUrl, { ...clientOptions, autoPipelining: true });
   const subscriber = createRedis(options.redisUrl, { ...clientOptions, onUp: undefined });
   const longest = Math.max(config.ttlSeconds, config.bucketTtlSeconds, ...Object.values(config.ttls)) + Math.max(config.swrSeconds, ...Object.values(config.swrs));
   const redis = new RedisLayer(main, { prefix: config.redisPrefix, indexTtlMs: (longest + 60) * 1000, now, onError });

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CacheMeta } from '../domain/query.js';
-import { metaOf, render, serializeBody, weakTag } from './body.js';
+import { metaOf, render, replyTag, serializeBody } from './body.js';
 import type { CacheCounters } from './counters.js';
 import { newCounters } from './counters.js';
 import { InvalidationLog } from './invalidation-log.js';
@@ -143,13 +143,14 @@ export class LayeredCache {
     c.requests++;
     if (this.memory) c.memoryMisses++;
     c.redisHits++;
-    if (!this.log.stale(mark, entry.tags)) this.memory?.put(key, entry);
-    return { ...this.answer({ entry, layer: 'redis' }, false), etag: entry.splice === 'meta' ? weakTag(entry.prefix) : null };
+    if (this.memory && !this.log.stale(mark, entry.tags)) this.memory.put(key, entry);
+    return { ...this.answer({ entry, layer: 'redis' }, false), etag: replyTag(entry) };
   }
 
   private answer(out: Outcome, stale: boolean): Served {
     if (stale) this.counters.stale++;
-    const bytes = render(out.entry, metaOf(out.entry, out.layer !== null, out.layer, stale));
+    const ready = out.layer === 'redis' && !stale ? out.entry.l2HitBytes : undefined;
+    const bytes = ready ?? render(out.entry, metaOf(out.entry, out.layer !== null, out.layer, stale));
     return { bytes, hit: out.layer !== null, layer: out.layer, stale, entry: out.entry };
   }
 

@@ -6,7 +6,7 @@
 import { LRUCache } from 'lru-cache';
 import type { CacheEntry, CacheLayer, LayerStats } from './port.js';
 import { entryOverhead } from './port.js';
-import { metaOf, tailFor, weakTag } from './body.js';
+import { metaOf, replyTag, tailFor } from './body.js';
 import { matches } from './tags.js';
 import type { InvalidationRule } from './tags.js';
 
@@ -103,10 +103,13 @@ export class MemoryLayer implements CacheLayer {
     if (ttl <= 0) return false;
     const tail = tailFor(entry, metaOf(entry, true, 'memory'));
     const hitBytes = ownCopy([entry.prefix, tail]);
-    const stored: CacheEntry = { ...entry, prefix: hitBytes.subarray(0, entry.prefix.length) };
+    const prefix = hitBytes.subarray(0, entry.prefix.length);
+    // Not the L2 reply bytes an entry from Redis carries: L1 keeps its own copy only.
+    const { l2HitBytes: _l2, ...own } = entry;
+    const stored: CacheEntry = { ...own, prefix, etag: replyTag({ ...own, prefix }) };
     const size = hitBytes.length + entryOverhead(entry.tags);
     if (size > this.lru.maxSize) return false;
-    const etag = entry.splice === 'meta' ? weakTag(stored.prefix) : null;
+    const etag = stored.etag ?? null;
     this.lru.set(key, { entry: stored, hitBytes, etag, size }, { ttl: Math.ceil(ttl) });
     let keys = this.byOrg.get(entry.tags.org);
     if (!keys) this.byOrg.set(entry.tags.org, (keys = new Set()));

@@ -30,6 +30,10 @@ export interface CacheEntry {
    */
   graceMs: number;
   tags: EntryTags;
+  /** The reply's weak ETag when already known (stored with the entry in Redis); see body.ts replyTag. */
+  etag?: string | null;
+  /** The whole reply of a fresh L2 hit, when Redis returned it ready (prefix is a view into it). */
+  l2HitBytes?: Buffer;
 }
 
 export interface LayerStats {
