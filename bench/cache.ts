@@ -15,6 +15,7 @@ import type { LoadOptions, LoadResult, ServerHandle } from './lib/cache-load.js'
 import { load, startServer } from './lib/cache-load.js';
 import { liveIngestExperiment } from './lib/cache-live.js';
 import type { LiveResult } from './lib/cache-live.js';
+import { compileCli } from './lib/compile.js';
 import { int, ms, progress, ratio } from './lib/format.js';
 import { machineInfo, machineMarkdown, warnIfBusy } from './lib/machine.js';
 import { markdownTable, replaceSection } from './lib/markdown.js';
@@ -167,6 +168,7 @@ function liveTable(results: readonly LiveResult[]): string {
 async function main(): Promise<void> {
   const machine = machineInfo();
   warnIfBusy(machine);
+  await compileCli();
   const { table, ok } = await throughput();
   console.log(`\n${table}\n`);
   const live: LiveResult[] = [];

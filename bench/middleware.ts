@@ -7,8 +7,8 @@
  * throughput at most 15 % lower than with it off.
  */
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { compileCli, compiledWorker } from './lib/compile.js';
 import { int, ms, progress } from './lib/format.js';
 import { machineMarkdown } from './lib/machine.js';
 import { markdownTable, replaceSection } from './lib/markdown.js';
@@ -98,8 +98,9 @@ function merge(samples: Sample[]): Sample {
 }
 
 async function startServers(): Promise<{ servers: MiddlewareServers; cpu: CpuProbe; stop: () => Promise<void> }> {
-  const script = fileURLToPath(new URL('./workers/middleware-server.ts', import.meta.url));
-  const child = fork(script, [JSON.stringify({ events: EVENTS })], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Compiled: Tally serves from plain node in production, not through tsx.
+  await compileCli();
+  const child = fork(compiledWorker('middleware-server'), [JSON.stringify({ events: EVENTS })], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const servers = await new Promise<MiddlewareServers>((resolve, reject) => {
     child.once('message', (m) => resolve(m as MiddlewareServers));
     child.once('exit', (code) => reject(new Error(`middleware-server exited with ${String(code)}`)));

@@ -1,9 +1,9 @@
 /** Load helpers of bench/cache.ts: server child processes and an autocannon run against them. */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { CacheStats } from '../../src/cache/stats.js';
+import { compiledWorker } from './compile.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import type { ServerInfo, ServerRequest } from '../workers/cache-server.js';
 
@@ -19,8 +19,8 @@ export interface ServerHandle {
 type Message = { type: 'ready'; info: ServerInfo } | { type: 'stats'; stats: CacheStats | null } | { type: 'profile'; summary: ProfileSummary };
 
 export async function startServer(req: ServerRequest): Promise<ServerHandle> {
-  const script = fileURLToPath(new URL('../workers/cache-server.ts', import.meta.url));
-  const child: ChildProcess = fork(script, [JSON.stringify(req)], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Compiled (compileCli): Tally serves from plain node in production, not through tsx.
+  const child: ChildProcess = fork(compiledWorker('cache-server'), [JSON.stringify(req)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (type: Message['type']): Promise<Message> =>
     new Promise((resolve, reject) => {
       const onMessage = (m: Message): void => {

@@ -33,3 +33,8 @@ export async function compileCli(): Promise<void> {
 
 /** The compiled `tally` CLI entry (what bin/tally.js loads after `npm run build`). */
 export const COMPILED_CLI = join(DATA_DIR, 'dist', 'src', 'cli', 'entry.js');
+
+/** A compiled benchmark worker (bench/workers/<name>.ts), run with plain node like production code. */
+export function compiledWorker(name: string): string {
+  return join(DATA_DIR, 'dist', 'bench', 'workers', `${name}.js`);
+}
