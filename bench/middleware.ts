@@ -183,6 +183,8 @@ async function main(): Promise<void> {
     markdownTable(['read', 'client', 'stack', 'req/s', 'p50', 'p99', 'bytes/reply', 'server CPU/req', 'req/s vs off', 'capacity vs off', 'target met (req/s)?'], rows, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
     '',
     'The browser rows include the compression work (brotli, quality 4) for replies of 1 KiB or more (both replies are larger), and take Fastify\'s path: the hit lane leaves compressed replies to @fastify/compress. For the API client\'s GET, both apps answer in the hit lane (src/http/hit-lane.ts), and what the stack adds there is its headers (request id, security headers, Cache-Control, X-Response-Time, X-RateLimit-*), the rate-limit check, metrics and the access-log line. **capacity vs off** = server CPU per request with the stack off / with it on: the share of throughput left when the server is CPU-bound, measured from the server process\'s own CPU time, so it holds when other processes compete for the machine (req/s does not).',
+    '',
+    'Where the stack\'s cost is (measured once on 2026-11-23 by switching parts off in this setup, API client GET, 20,000 events): full stack ≈ 14k req/s; without the access log ≈ 25k; without rate limits ≈ 17k; without both ≈ 38k; stack off ≈ 55k. So the access log (one pino line per request, through the wildcard redaction paths of src/ops/logger.ts: ~8 µs a line in a loop, ~4 µs without redaction) and the rate limiter\'s check are most of it; the headers, ids and metrics the rest. For browsers, brotli on every reply adds ~60–70 µs for 4 KB (compressed replies are not cached).',
   ].join('\n');
   await replaceSection('middleware', body);
   progress(`docs/benchmarks.md updated; target ${verdicts.every(Boolean) ? 'met' : 'NOT met'}`);

@@ -10,6 +10,7 @@ import type { OpsServices } from '../ops/services.js';
 import type { TokenVerifier } from '../auth/jwt.js';
 import type { TallyCache } from '../cache/tally-cache.js';
 import type { HitLane, LaneStack } from './hit-lane.js';
+import { accessLogger } from './plugins/request-id.js';
 import type { SecurityHeaders } from './plugins/security.js';
 
 declare module 'fastify' {
@@ -35,7 +36,7 @@ export function laneStack(app: FastifyInstance, ops: OpsServices, security: Secu
     security,
     telemetry: ops.telemetry,
     limiter: ops.limiter,
-    logger: ops.hasLogger ? app.log : null,
+    logger: ops.hasLogger ? accessLogger(app.log) : null,
     slowRequestMs: ops.settings.slowRequestMs,
     corsConfigured: ops.settings.corsOrigins.length > 0,
     proxyTrusted: ops.settings.trustProxy !== false,

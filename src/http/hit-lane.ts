@@ -57,7 +57,8 @@ export interface LaneStack {
   security: SecurityHeaders;
   telemetry: Telemetry;
   limiter: RateLimiter | null;
-  logger: FastifyBaseLogger | null;
+  /** The access logger (request-id.ts accessLogger); null without a logger. */
+  logger: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'> | null;
   slowRequestMs: number;
   corsConfigured: boolean;
   proxyTrusted: boolean;
@@ -207,7 +208,7 @@ export class HitLane {
     if (stack.logger === null) return;
     // The bindings Fastify's request logger carries (reqId; correlationId when the client sent one).
     const bindings = ids.correlationId === ids.id ? { reqId: ids.id } : { reqId: ids.id, correlationId: ids.correlationId };
-    logCompletion(stack.logger, null, {
+    logCompletion(stack.logger, stack.logger, null, {
       ...bindings,
       method: 'GET',
       route: route.route,

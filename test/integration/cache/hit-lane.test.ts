@@ -6,9 +6,11 @@
  * the lane, so it gives the slow path's reply to compare with.
  */
 import { request } from 'node:http';
+import { Writable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultOpsConfig } from '../../../src/config/ops.js';
+import { loggerOptions } from '../../../src/ops/logger.js';
 import type { TestApp, TestAppOptions } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
 import { FIXTURE_END, fixtureEvents } from '../../fixtures/events.js';
@@ -102,6 +104,27 @@ describe('hit lane', () => {
     const metrics = await t.app.inject('/metrics');
     expect(metrics.body).toMatch(/tally_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/dashboard\/summary",status="200"\} 2/);
     expect(metrics.body).toMatch(/tally_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/dashboard\/summary",status="304"\} 1/);
+  });
+
+  it('writes the same access-log line as the slow path, with the request id', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const text of chunk.toString().split('\n')) if (text.trim()) lines.push(JSON.parse(text) as Record<string, unknown>);
+        done();
+      },
+    });
+    const { t, base } = await serve({ logger: { ...loggerOptions({ logLevel: 'info' }), stream } });
+    const auth = { authorization: `Bearer ${await t.token('acme')}` };
+    const slow = await get(base, SUMMARY, { ...auth, 'x-correlation-id': 'dash-1' });
+    const fast = await get(base, SUMMARY, { ...auth, 'x-correlation-id': 'dash-1' });
+    expect(lane(t).served).toBe(1);
+    const completed = lines.filter((l) => l['msg'] === 'request completed' && l['route'] === '/api/v1/dashboard/summary');
+    expect(completed).toHaveLength(2);
+    const shape = (l: Record<string, unknown>) => ({ ...l, reqId: null, time: null, durationMs: null, pid: null });
+    expect(completed[0]).toMatchObject({ reqId: slow.headers['x-request-id'], correlationId: 'dash-1', status: 200, org: 'acme', path: '/api/v1/dashboard/summary' });
+    expect(completed[1]).toMatchObject({ reqId: fast.headers['x-request-id'], correlationId: 'dash-1', status: 200, org: 'acme', path: '/api/v1/dashboard/summary' });
+    expect(shape(completed[1]!)).toEqual(shape(completed[0]!));
   });
 
   it('leaves bypass, compression and tokens it has not seen to the slow path', async () => {
