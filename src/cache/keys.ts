@@ -109,12 +109,14 @@ export class KeyMemo {
   constructor(private readonly max = 10_000) {}
 
   key(parts: KeyParts): string {
-    const canonical = canonicalJson([parts.endpoint, parts.org, parts.version, parts.input]);
-    let key = this.keys.get(canonical);
+    const canonical = canonicalJson([parts.org, parts.version, parts.input]);
+    // Endpoint names are plain words; the canonical text starts with `[`.
+    const id = `${parts.endpoint}\n${canonical}`;
+    let key = this.keys.get(id);
     if (key === undefined) {
-      key = keyOf(parts.endpoint, canonicalJson([parts.org, parts.version, parts.input]));
+      key = keyOf(parts.endpoint, canonical);
       if (this.keys.size >= this.max) this.keys.delete(this.keys.keys().next().value as string);
-      this.keys.set(canonical, key);
+      this.keys.set(id, key);
     }
     return key;
   }

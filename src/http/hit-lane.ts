@@ -117,10 +117,6 @@ export class HitLane {
     this.routes.set(id, route);
   }
 
-  get size(): number {
-    return this.routes.size;
-  }
-
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const setup = this.setup;
