@@ -5,16 +5,17 @@
  * statement, interrupted when the export is aborted).
  *
  * The export is a sequence of bounded statements, so that no single one has to hold or write
- * the whole export: order `time` reads in time windows (time-windows.ts), oldest first; order
- * `none` reads in storage order, on DuckDB in ranges of `rowid` (a pseudo-column DuckDB filters
- * on without scanning other ranges), elsewhere with a single statement.
+ * the whole export: order `time` reads in time windows (time-windows.ts), oldest first, on DuckDB
+ * each limited to the rowids of the blocks that hold its times; order `none` reads in storage
+ * order, on DuckDB in ranges of `rowid` (a pseudo-column DuckDB filters on without scanning other
+ * ranges), elsewhere with a single statement.
  */
 import type { Dialect, TimeSpan } from '../query/index.js';
 import { SqlBuilder, compileFilters, eventsCondition } from '../query/index.js';
 import type { Store } from '../store/port.js';
 import type { ParsedRaw } from './raw-spec.js';
-import type { BucketCount } from './time-windows.js';
-import { bucketWidth, packWindows } from './time-windows.js';
+import type { BucketCount, RowidBlock, RowidSpan } from './time-windows.js';
+import { bucketWidth, packWindows, rowidSpanOf } from './time-windows.js';
 import type { ExportColumn, ExportMeta, ExportRow, RowSource, SqlSelect } from './types.js';
 
 export interface RawSourceOptions {
@@ -29,10 +30,8 @@ export interface RawSourceOptions {
   windowRows: number;
 }
 
-interface RowidRange {
-  from: number;
-  to: number;
-}
+/** Most rowids per block of the time-order plan: DuckDB's row group size, so a block is at most a row group. */
+const ROWID_BLOCK = 122_880;
 
 interface Planned {
   selects: SqlSelect[];
@@ -58,7 +57,7 @@ export class RawSource implements RowSource {
   }
 
   /** The export's SELECT over `span` (and a rowid range); sorted by time when asked. */
-  select(span: TimeSpan, sorted: boolean, rows: RowidRange | null = null): SqlSelect {
+  select(span: TimeSpan, sorted: boolean, rows: RowidSpan | null = null): SqlSelect {
     const b = new SqlBuilder(this.o.dialect, this.o.org);
     const select = this.o.raw.columns.map((c, i) => `${c.expr(b)} AS c${i}`);
     const where = this.where(b, span);
@@ -70,12 +69,12 @@ export class RawSource implements RowSource {
    * DuckDB: consecutive rowid ranges over the org's rows, 4 × `windowRows` rowids each: without a
    * sort a statement needs no memory per row, and fewer, larger statements are measurably faster.
    */
-  private async rowidRanges(signal: AbortSignal): Promise<RowidRange[]> {
+  private async rowidRanges(signal: AbortSignal): Promise<RowidSpan[]> {
     const b = new SqlBuilder(this.o.dialect, this.o.org);
     const sql = b.select({ select: [`min(${b.ident('rowid')}) AS lo`, `max(${b.ident('rowid')}) AS hi`] });
     const row = (await this.o.store.query(sql.sql, sql.params, { signal }))[0];
     if (typeof row?.['lo'] !== 'number' || typeof row['hi'] !== 'number') return [];
-    const ranges: RowidRange[] = [];
+    const ranges: RowidSpan[] = [];
     const size = 4 * this.o.windowRows;
     for (let from = row['lo']; from <= row['hi']; from += size) ranges.push({ from, to: Math.min(from + size, row['hi'] + 1) });
     return ranges;
@@ -92,6 +91,37 @@ export class RawSource implements RowSource {
     return rows.map((r) => ({ bucket: Number(r['bucket']), rows: Number(r['n']) }));
   }
 
+  /** DuckDB: the rowids and times of the matching rows per block of rowids (no larger than a window). */
+  private async rowidBlocks(signal: AbortSignal): Promise<RowidBlock[]> {
+    const b = new SqlBuilder(this.o.dialect, this.o.org);
+    const size = Math.min(ROWID_BLOCK, this.o.windowRows);
+    const rowid = b.ident('rowid');
+    const ms = b.dialect.epochMs(b.ident('ts'));
+    const sql = b.select({
+      select: [`${rowid} // CAST(${b.param(size)} AS BIGINT) AS block`, `min(${rowid}) AS lo`, `max(${rowid}) AS hi`, `min(${ms}) AS first`, `max(${ms}) AS last`],
+      where: this.where(b, this.o.span),
+      groupBy: ['block'],
+    });
+    const rows = await this.o.store.query(sql.sql, sql.params, { signal });
+    return rows.map((r) => ({ lo: Number(r['lo']), hi: Number(r['hi']), first: Number(r['first']), last: Number(r['last']) }));
+  }
+
+  /** Order `time`: one sorted SELECT per window, on DuckDB limited to the rowids that can hold it. */
+  private async timeWindows(signal: AbortSignal): Promise<Planned> {
+    const span = this.o.span;
+    const counts = await this.histogram(signal);
+    const windows = packWindows(counts, span, bucketWidth(span), this.o.windowRows);
+    const total = counts.reduce((n, c) => n + c.rows, 0);
+    if (this.o.dialect.name !== 'duckdb') return { selects: windows.map((w) => this.select(w, true)), total };
+    const blocks = await this.rowidBlocks(signal);
+    const selects: SqlSelect[] = [];
+    for (const w of windows) {
+      const rows = rowidSpanOf(blocks, w);
+      if (rows) selects.push(this.select(w, true, rows));
+    }
+    return { selects, total };
+  }
+
   private async count(signal: AbortSignal): Promise<number> {
     const b = new SqlBuilder(this.o.dialect, this.o.org);
     const sql = b.select({ select: ['count(*) AS n'], where: this.where(b, this.o.span) });
@@ -106,9 +136,7 @@ export class RawSource implements RowSource {
         if (this.o.dialect.name !== 'duckdb') return { selects: [this.select(span, false)], total: null };
         return { selects: (await this.rowidRanges(signal)).map((r) => this.select(span, false, r)), total: null };
       }
-      const counts = await this.histogram(signal);
-      const windows = packWindows(counts, span, bucketWidth(span), this.o.windowRows);
-      return { selects: windows.map((w) => this.select(w, true)), total: counts.reduce((n, c) => n + c.rows, 0) };
+      return this.timeWindows(signal);
     })();
     return this.planned;
   }

@@ -39,3 +39,37 @@ export function packWindows(counts: readonly BucketCount[], span: TimeSpan, widt
   windows.push({ from: start, to: span.to });
   return windows;
 }
+
+/**
+ * Where a window's rows can be in storage: per block of consecutive rowids, the rowids and times
+ * of the matching rows it holds. On DuckDB a window then reads `rowid` from the first to the last
+ * block whose times overlap it instead of every row group: with rows stored in time order (as live
+ * ingest leaves them) that is one or two blocks, so a window costs what a storage-order range costs.
+ * Rows in any order still come out right: the overlapping blocks then span the table.
+ */
+export interface RowidBlock {
+  /** Smallest and largest rowid of a matching row in the block. */
+  lo: number;
+  hi: number;
+  /** Earliest and latest time (epoch ms) of a matching row in the block. */
+  first: number;
+  last: number;
+}
+
+export interface RowidSpan {
+  from: number;
+  /** Exclusive. */
+  to: number;
+}
+
+/** Rowids covering every block that holds a row of `window` (`to` exclusive); null when none does. */
+export function rowidSpanOf(blocks: readonly RowidBlock[], window: TimeSpan): RowidSpan | null {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const b of blocks) {
+    if (b.last < window.from || b.first >= window.to) continue;
+    from = Math.min(from, b.lo);
+    to = Math.max(to, b.hi + 1);
+  }
+  return from === Infinity ? null : { from, to };
+}

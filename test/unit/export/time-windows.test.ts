@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketWidth, HISTOGRAM_BUCKETS, packWindows } from '../../../src/export/time-windows.js';
+import { bucketWidth, HISTOGRAM_BUCKETS, packWindows, rowidSpanOf } from '../../../src/export/time-windows.js';
 
 const span = { from: 0, to: 1000 };
 
@@ -37,5 +37,31 @@ describe('bucketWidth', () => {
   it(`splits a span into at most ${HISTOGRAM_BUCKETS} buckets of at least 1 ms`, () => {
     expect(bucketWidth({ from: 0, to: 10 })).toBe(1);
     expect(bucketWidth({ from: 0, to: 86_400_000 })).toBe(Math.ceil(86_400_000 / HISTOGRAM_BUCKETS));
+  });
+});
+
+describe('rowidSpanOf', () => {
+  // Three blocks of 100 rowids stored in time order, then one holding late arrivals from t=150 to t=900.
+  const blocks = [
+    { lo: 0, hi: 99, first: 0, last: 99 },
+    { lo: 100, hi: 199, first: 100, last: 199 },
+    { lo: 200, hi: 299, first: 200, last: 299 },
+    { lo: 300, hi: 310, first: 150, last: 900 },
+  ];
+
+  it('covers only the blocks whose times overlap the window', () => {
+    expect(rowidSpanOf(blocks, { from: 0, to: 100 })).toEqual({ from: 0, to: 100 });
+    expect(rowidSpanOf(blocks, { from: 50, to: 120 })).toEqual({ from: 0, to: 200 });
+  });
+
+  it('reaches the late block when its times overlap, with the blocks in between', () => {
+    expect(rowidSpanOf(blocks, { from: 160, to: 180 })).toEqual({ from: 100, to: 311 });
+    expect(rowidSpanOf(blocks, { from: 400, to: 1000 })).toEqual({ from: 300, to: 311 });
+  });
+
+  it('treats the window end as exclusive and a block end as inclusive', () => {
+    expect(rowidSpanOf(blocks, { from: 99, to: 100 })).toEqual({ from: 0, to: 100 });
+    expect(rowidSpanOf(blocks.slice(0, 3), { from: 300, to: 400 })).toBeNull();
+    expect(rowidSpanOf([], { from: 0, to: 1 })).toBeNull();
   });
 });
