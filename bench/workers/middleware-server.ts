@@ -5,7 +5,8 @@
  * headers, compression, ETag, metrics, rate limits, query slots; CORS is off until origins are
  * configured), one with the stack off — each with its own engine and answer cache.
  * Sends `{ on, off, token }` once both listen; answers `cpu` with its CPU time so far (µs), so the
- * driver can tell the server's CPU per request apart from what other processes take; exits on `exit`.
+ * driver can tell the server's CPU per request apart from what other processes take; answers
+ * `profile-stop` (after `profile-start`) with a CPU profile summary; exits on `exit`.
  */
 import { buildApp } from '../../src/app.js';
 import type { AppDeps } from '../../src/app.js';
@@ -21,6 +22,7 @@ import { IngestService } from '../../src/ingest/ingest-service.js';
 import { defaultModelPaths, loadCatalog } from '../../src/model/load.js';
 import { loggerOptions } from '../../src/ops/logger.js';
 import { DuckDbStore } from '../../src/store/duckdb/duckdb-store.js';
+import { CpuProfiler } from '../lib/cpu-profile.js';
 
 export interface MiddlewareServers {
   on: string;
@@ -65,7 +67,11 @@ async function main(): Promise<void> {
   const token = await signToken(JWT, { sub: 'bench', org: BENCH_ORG, role: 'admin', actor: null }, 3600);
   const ready: MiddlewareServers = { on: on.url, off: off.url, token };
   process.send?.(ready);
+  let profiler: CpuProfiler | null = null;
   process.on('message', (message: { cmd?: string }) => {
+    // Where the main thread spends its time under load (see bench/middleware.ts --profile).
+    if (message.cmd === 'profile-start') void (profiler = new CpuProfiler()).start();
+    if (message.cmd === 'profile-stop' && profiler) void profiler.stop(30).then((summary) => process.send?.({ profile: summary }));
     if (message.cmd === 'cpu') {
       const { user, system } = process.cpuUsage();
       process.send?.({ cpu: user + system });

@@ -16,6 +16,7 @@ import { AppError } from '../domain/errors.js';
 import type { AppendedNotice } from '../ingest/ingest-service.js';
 import type { Telemetry } from '../ops/telemetry.js';
 import { bearerToken } from '../http/plugins/bearer.js';
+import { COMPRESS_THRESHOLD_BYTES, compressorFor, negotiatedCoding, sendEncoded } from '../http/plugins/compression.js';
 import { metaOf, render, replyTag, serializeBody } from './body.js';
 import type { Compute } from './layered.js';
 import type { TallyCache } from './tally-cache.js';
@@ -86,6 +87,11 @@ export async function cachedRead(request: FastifyRequest, reply: FastifyReply, o
   reply.header('x-cache', served.hit ? `hit; layer=${served.layer}${served.stale ? '; stale' : ''}` : 'miss');
   const etag = served.etag !== undefined ? served.etag : replyTag(served.entry);
   if (etag !== null) reply.header('etag', etag);
+  if (served.record !== undefined && request.server.compressesReplies === true && served.bytes.length >= COMPRESS_THRESHOLD_BYTES) {
+    const coding = negotiatedCoding(request.headers);
+    const encoded = coding === null ? null : cache.encodedMemoryHit(key, served.record, coding, compressorFor(coding));
+    if (coding !== null && encoded !== null) return sendEncoded(reply, coding, encoded);
+  }
   return reply.send(served.bytes);
 }
 

@@ -13,7 +13,7 @@ import type { CacheCounters } from './counters.js';
 import { newCounters } from './counters.js';
 import { InvalidationLog } from './invalidation-log.js';
 import { Invalidator } from './invalidator.js';
-import type { MemoryLayer, MemoryRecord } from './memory.js';
+import type { Encode, MemoryLayer, MemoryRecord } from './memory.js';
 import type { CachePolicy } from './policy.js';
 import { entryTimes } from './policy.js';
 import type { CacheEntry } from './port.js';
@@ -37,6 +37,8 @@ export interface Served {
   layer: Layer | null;
   stale: boolean;
   entry: CacheEntry;
+  /** The L1 record of a fresh memory hit (its bytes are `bytes`), for a compressed reply of them. */
+  record?: MemoryRecord;
   /** The reply's weak ETag when known without hashing (L1 hits); cachedRead hashes otherwise. */
   etag?: string | null;
 }
@@ -93,7 +95,7 @@ export class LayeredCache {
     const record = this.memory?.peek(req.key);
     if (record) {
       c.memoryHits++;
-      if (this.now() < record.entry.freshUntil) return { bytes: record.hitBytes, hit: true, layer: 'memory', stale: false, entry: record.entry, etag: record.etag };
+      if (this.now() < record.entry.freshUntil) return { bytes: record.hitBytes, hit: true, layer: 'memory', stale: false, entry: record.entry, etag: record.etag, record };
       this.refresh(req, compute);
       return this.answer({ entry: record.entry, layer: 'memory' }, true);
     }
@@ -127,6 +129,11 @@ export class LayeredCache {
       this.counters.memoryHits++;
     }
     return record;
+  }
+
+  /** A fresh L1 hit's bytes in a content coding (MemoryLayer.encoded). */
+  encodedMemoryHit(key: string, record: MemoryRecord, coding: string, encode: Encode): Buffer | null {
+    return this.memory?.encoded(key, record, coding, encode) ?? null;
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * L1: an in-process LRU (lru-cache) bounded by bytes and entries. Each entry keeps one buffer:
- * the reply exactly as an L1 hit sends it, so a hit copies nothing. An index per org makes
- * invalidation touch only that org's entries.
+ * the reply exactly as an L1 hit sends it, so a hit copies nothing (plus, once a client asked for
+ * one, that reply compressed). An index per org makes invalidation touch only that org's entries.
  */
 import { LRUCache } from 'lru-cache';
 import type { CacheEntry, CacheLayer, LayerStats } from './port.js';
@@ -22,8 +22,14 @@ export interface MemoryRecord {
   hitBytes: Buffer;
   /** The reply's weak ETag, computed once (null for bytes without a trailing meta). */
   etag: string | null;
+  /** `hitBytes` in a content coding (`br`, `gzip`), made on first demand; null = not smaller. */
+  encoded?: Readonly<Record<string, Buffer | null>>;
+  /** Bytes counted against the layer's bound: the hit bytes, their encodings, the tags. */
   size: number;
 }
+
+/** Compresses an L1 hit's bytes into one content coding (the HTTP layer's compressor). */
+export type Encode = (bytes: Buffer) => Buffer;
 
 /** A private copy: small Buffers live in a shared 8 KiB pool slab, which a view would pin. */
 function ownCopy(parts: readonly Buffer[]): Buffer {
@@ -82,6 +88,25 @@ export class MemoryLayer implements CacheLayer {
     if (record === undefined || now >= record.entry.freshUntil) return null;
     this.hits++;
     return record;
+  }
+
+  /**
+   * The record's hit bytes in a content coding: compressed on first demand and kept with the
+   * record while the key still holds it (counted against the byte bound; the TTL is unchanged),
+   * so a dashboard polled by browsers is compressed once per answer, not once per reply. Null
+   * when the coding would not make the reply smaller.
+   */
+  encoded(key: string, record: MemoryRecord, coding: string, encode: Encode): Buffer | null {
+    const known = record.encoded?.[coding];
+    if (known !== undefined) return known;
+    const bytes = encode(record.hitBytes);
+    const kept = bytes.length < record.hitBytes.length ? bytes : null;
+    // An ingest, an eviction or a newer answer may have replaced the record meanwhile.
+    if (this.lru.peek(key) === record) {
+      const next: MemoryRecord = { ...record, encoded: { ...record.encoded, [coding]: kept }, size: record.size + (kept?.length ?? 0) };
+      if (next.size <= this.lru.maxSize) this.lru.set(key, next, { noUpdateTTL: true });
+    }
+    return kept;
   }
 
   /** Whether an entry (fresh or not) is held for the key; no recency change, nothing counted. */

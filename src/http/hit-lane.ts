@@ -17,8 +17,10 @@
  * - the role must still allow the route's permission (auth/policy.ts decide);
  * - the L1 entry must be present and fresh; stale, missing or bypassed (`Cache-Control` on the
  *   request) reads take the slow path, which refreshes them;
- * - no request body, no upgrade, no Accept-Encoding asking for compression (compressed replies
- *   are @fastify/compress's), no Origin when CORS is configured, no X-Forwarded-* headers when
+ * - a client asking for compression gets the entry's compressed reply, made once per answer and
+ *   kept with it, exactly as the slow path sends it (http/plugins/compression.ts); an L2 answer
+ *   it would have to compress goes to the slow path;
+ * - no request body, no upgrade, no Origin when CORS is configured, no X-Forwarded-* headers when
  *   a proxy is trusted (Fastify derives ip and protocol from them);
  * - the rate limiter runs as for any request; its decision travels with the request when the
  *   lane hands it to Fastify (a refusal, or an entry gone meanwhile), so nothing is counted twice.
@@ -33,6 +35,8 @@ import type { RateClass } from '../config/ops.js';
 import type { RateDecision, RateLimiter } from '../ops/rate-limit/rate-limiter.js';
 import type { Telemetry } from '../ops/telemetry.js';
 import { bearerToken } from './plugins/bearer.js';
+import type { ReplyCoding } from './plugins/compression.js';
+import { COMPRESS_THRESHOLD_BYTES, compressorFor, negotiatedCoding, varyOnEncoding } from './plugins/compression.js';
 import { DEFAULT_READ_CACHE_CONTROL } from './plugins/etag.js';
 import { rateLimitHeaders, stashDecision } from './plugins/rate-decision.js';
 import { logCompletion, requestIdFrom, saneId } from './plugins/request-id.js';
@@ -75,9 +79,12 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const MEMORY_HIT = 'hit; layer=memory';
 const REDIS_HIT = 'hit; layer=redis';
 
-/** Anything asking for a content coding other than identity goes to @fastify/compress. */
-function wantsCompression(header: string | undefined): boolean {
-  return header !== undefined && /\b(br|gzip|deflate|\*)\b/i.test(header);
+interface Hit {
+  bytes: Buffer;
+  etag: string | null;
+  xCache: string;
+  /** The content coding of `bytes`; null = identity. */
+  coding: ReplyCoding | null;
 }
 
 /** @fastify/etag's If-None-Match rule (weak or strong spelling on either side). */
@@ -143,7 +150,7 @@ export class HitLane {
     if (req.method !== 'GET' || req.url === undefined) return null;
     const h = req.headers;
     if (h.authorization === undefined || h.upgrade !== undefined || h['cache-control'] !== undefined || h.pragma !== undefined) return null;
-    if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined || wantsCompression(h['accept-encoding'])) return null;
+    if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return null;
     const stack = setup.stack;
     if (stack !== null && stack.corsConfigured && h.origin !== undefined) return null;
     if (stack !== null && stack.proxyTrusted && (h['x-forwarded-for'] !== undefined || h['x-forwarded-proto'] !== undefined || h['x-forwarded-host'] !== undefined)) return null;
@@ -157,25 +164,41 @@ export class HitLane {
     return { route, sub: principal.sub };
   }
 
-  /** L1 first; then L2 when L1 holds nothing for the key; anything else is Fastify's. */
+  /**
+   * L1 first (compressed when the client asks and the stack compresses); then L2 when L1 holds
+   * nothing for the key and no compression is asked for; anything else is Fastify's.
+   */
   private answer(setup: LaneSetup, req: IncomingMessage, res: ServerResponse, match: { route: LaneRoute }, decision: RateDecision | null, started: number): void {
     const { org, key } = match.route;
+    // Without the ops stack nothing compresses: identity, as the bare app sends.
+    const coding = setup.stack === null ? null : negotiatedCoding(req.headers);
     const record = setup.cache.freshMemoryHit(org, key);
-    if (record !== null) return this.send(setup.stack, req, res, match.route, { bytes: record.hitBytes, etag: record.etag, xCache: MEMORY_HIT }, decision, started);
-    if (!setup.cache.hasRedis) return this.pass(req, res);
+    if (record !== null) {
+      const hit: Hit = { bytes: record.hitBytes, etag: record.etag, xCache: MEMORY_HIT, coding: null };
+      if (coding !== null && record.hitBytes.length >= COMPRESS_THRESHOLD_BYTES) {
+        const encoded = setup.cache.encodedMemoryHit(key, record, coding, compressorFor(coding));
+        if (encoded !== null) Object.assign(hit, { bytes: encoded, coding });
+      }
+      return this.send(setup.stack, req, res, match.route, hit, decision, started);
+    }
+    if (!setup.cache.hasRedis || coding !== null) return this.pass(req, res);
     setup.cache.freshRedisHit(org, key).then(
       (served) => {
         if (served === null) return this.pass(req, res);
-        this.send(setup.stack, req, res, match.route, { bytes: served.bytes, etag: served.etag ?? null, xCache: REDIS_HIT }, decision, started);
+        this.send(setup.stack, req, res, match.route, { bytes: served.bytes, etag: served.etag ?? null, xCache: REDIS_HIT, coding: null }, decision, started);
       },
       () => this.pass(req, res),
     );
   }
 
-  private send(stack: LaneStack | null, req: IncomingMessage, res: ServerResponse, route: LaneRoute, hit: { bytes: Buffer; etag: string | null; xCache: string }, decision: RateDecision | null, started: number): void {
+  private send(stack: LaneStack | null, req: IncomingMessage, res: ServerResponse, route: LaneRoute, hit: Hit, decision: RateDecision | null, started: number): void {
     this.served++;
     const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, 'x-cache': hit.xCache };
     if (hit.etag !== null) headers['etag'] = hit.etag;
+    if (hit.coding !== null) {
+      headers['vary'] = varyOnEncoding(undefined);
+      headers['content-encoding'] = hit.coding;
+    }
     const status = stack !== null && hit.etag !== null && notModified(req.headers['if-none-match'], hit.etag) ? 304 : 200;
     const ids = stack === null ? null : this.stackHeaders(stack, req, headers, route, decision);
     const elapsed = performance.now() - started;

@@ -1,12 +1,13 @@
 /**
  * The hit lane (src/http/hit-lane.ts) over real sockets: a repeated GET of a bearer JWT is
- * answered before Fastify with what the full stack sends for an L1 hit, and everything the lane
- * cannot prove it may answer (bypass, compression, another token, a changed answer, a refused rate
- * limit, an L2-only entry, closing) still gets the slow path's answer. app.inject() never reaches
+ * answered before Fastify with what the full stack sends for an L1 hit (compressed too, when asked),
+ * and everything the lane cannot prove it may answer (bypass, another token, a changed answer, a
+ * refused rate limit, an L2 entry to compress, closing) still gets the slow path's answer. app.inject() never reaches
  * the lane, so it gives the slow path's reply to compare with.
  */
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultOpsConfig } from '../../../src/config/ops.js';
@@ -24,6 +25,7 @@ interface Reply {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
+  raw: Buffer;
 }
 
 /** A GET over a real socket; no Accept-Encoding unless asked (fetch would always send one). */
@@ -32,7 +34,10 @@ function get(base: string, path: string, headers: Record<string, string>): Promi
     const req = request(`${base}${path}`, { headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString('utf8'), raw });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -127,13 +132,54 @@ describe('hit lane', () => {
     expect(shape(completed[1]!)).toEqual(shape(completed[0]!));
   });
 
-  it('leaves bypass, compression and tokens it has not seen to the slow path', async () => {
+  it('serves a client asking for compression the entry compressed once, as the slow path sends it', async () => {
+    const { t, base } = await serve();
+    const auth = { authorization: `Bearer ${await t.token('acme')}` };
+    await get(base, SUMMARY, auth);
+    const identity = await t.app.inject({ method: 'GET', url: SUMMARY, headers: auth });
+    const slowBr = await t.app.inject({ method: 'GET', url: SUMMARY, headers: { ...auth, 'accept-encoding': 'gzip, deflate, br' } });
+    expect(slowBr.headers['content-encoding']).toBe('br');
+    expect(slowBr.headers['vary']).toBe('accept-encoding');
+    expect(brotliDecompressSync(slowBr.rawPayload).toString()).toBe(identity.body);
+    const before = lane(t).served;
+    const fastBr = await get(base, SUMMARY, { ...auth, 'accept-encoding': 'gzip, deflate, br' });
+    expect(lane(t).served).toBe(before + 1);
+    // The very bytes the slow path sent: compressed once for the answer, kept with it.
+    expect(fastBr.raw.equals(slowBr.rawPayload)).toBe(true);
+    expect(stable(fastBr.headers)).toEqual(stable(slowBr.headers));
+    const slowGzip = await t.app.inject({ method: 'GET', url: SUMMARY, headers: { ...auth, 'accept-encoding': 'gzip' } });
+    const fastGzip = await get(base, SUMMARY, { ...auth, 'accept-encoding': 'gzip' });
+    expect(fastGzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(fastGzip.raw).toString()).toBe(identity.body);
+    expect(stable(fastGzip.headers)).toEqual(stable(slowGzip.headers));
+    // Identity asked for, or compression switched off by the client: the plain bytes, no Vary.
+    const plainAsks: Array<Record<string, string>> = [{ 'accept-encoding': 'identity' }, { 'accept-encoding': 'br', 'x-no-compression': '1' }];
+    for (const headers of plainAsks) {
+      const plain = await get(base, SUMMARY, { ...auth, ...headers });
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.headers['vary']).toBeUndefined();
+      expect(plain.body).toBe(identity.body);
+    }
+    // A revalidation with compression: the slow path's 304 over a socket, headers and all.
+    const revalidate = { ...auth, 'accept-encoding': 'br', 'if-none-match': String(fastBr.headers['etag']) };
+    const fast304 = await get(base, SUMMARY, revalidate);
+    expect(lane(t).served).toBe(before + 5);
+    lane(t).stop();
+    const slow304 = await get(base, SUMMARY, revalidate);
+    expect(lane(t).served).toBe(before + 5);
+    expect([fast304.status, slow304.status]).toEqual([304, 304]);
+    // Fastify writes `content-length: 0` on a 304; RFC 9110 §8.6 allows none or the 200's length, and the lane sends none.
+    expect([fast304.headers['content-length'], slow304.headers['content-length']]).toEqual([undefined, '0']);
+    const { 'content-length': _length, ...slowRest } = slow304.headers;
+    expect(stable(fast304.headers)).toEqual(stable(slowRest));
+  });
+
+  it('leaves bypass and tokens it has not seen to the slow path', async () => {
     const { t, base } = await serve();
     const auth = { authorization: `Bearer ${await t.token('acme')}` };
     await get(base, SUMMARY, auth);
     const before = lane(t).served;
     expect((await get(base, SUMMARY, { ...auth, 'cache-control': 'no-cache' })).headers['x-cache']).toBe('miss');
-    expect((await get(base, SUMMARY, { ...auth, 'accept-encoding': 'gzip' })).headers['content-encoding']).toBe('gzip');
     // Another org's token on the same URL: its own answer, never acme's.
     const globex = await get(base, SUMMARY, { authorization: `Bearer ${await t.token('globex')}` });
     const acme = await get(base, SUMMARY, auth);

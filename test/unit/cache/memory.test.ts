@@ -47,3 +47,51 @@ describe('memory layer bounds', () => {
     expect(reply.meta.cache).toEqual({ hit: true, layer: 'memory', generatedAt: new Date(clock.t).toISOString(), ttlSeconds: 60 });
   });
 });
+
+describe('memory layer: compressed replies', () => {
+  const clock = new FakeClock();
+  const body = `{"rows":[${'{"day":"2026-11-20","revenue":1234.5},'.repeat(60)}{}],"meta":{"durationMs":1`;
+  /** A stand-in coding whose output length is easy to predict: the bytes reversed, cut to a quarter. */
+  const quarter = (bytes: Buffer): Buffer => Buffer.from(bytes.subarray(0, Math.floor(bytes.length / 4))).reverse();
+
+  it('encodes an entry once and counts the encoded bytes against the bound', () => {
+    const l1 = new MemoryLayer({ maxBytes: 1024 * 1024, maxEntries: 10, now: clock.now });
+    l1.put('k', entry(clock, body, tags('acme')));
+    const before = l1.stats().bytes;
+    let calls = 0;
+    const encode = (bytes: Buffer): Buffer => (calls++, quarter(bytes));
+    const record = l1.peek('k');
+    if (!record) throw new Error('no record');
+    const first = l1.encoded('k', record, 'x-quarter', encode);
+    expect(first).toEqual(quarter(record.hitBytes));
+    const again = l1.peek('k');
+    if (!again) throw new Error('no record');
+    expect(l1.encoded('k', again, 'x-quarter', encode)).toBe(first);
+    expect(calls).toBe(1);
+    expect(l1.stats().bytes).toBe(before + (first?.length ?? 0));
+    // Still the same answer and the same expiry: the record was replaced, not re-stored.
+    expect(again.hitBytes).toBe(record.hitBytes);
+    clock.t += 61_000;
+    expect(l1.peek('k')).toBeNull();
+  });
+
+  it('remembers that a coding does not pay, and never attaches a coding to a replaced entry', () => {
+    const l1 = new MemoryLayer({ maxBytes: 1024 * 1024, maxEntries: 10, now: clock.now });
+    l1.put('k', entry(clock, body, tags('acme')));
+    const record = l1.peek('k');
+    if (!record) throw new Error('no record');
+    let calls = 0;
+    const bigger = (bytes: Buffer): Buffer => (calls++, Buffer.concat([bytes, bytes]));
+    expect(l1.encoded('k', record, 'x-bigger', bigger)).toBeNull();
+    const held = l1.peek('k');
+    if (!held) throw new Error('no record');
+    expect(l1.encoded('k', held, 'x-bigger', bigger)).toBeNull();
+    expect(calls).toBe(1);
+    // A newer answer under the key: the old record's encoding is returned but not stored with it.
+    l1.put('k', entry(clock, body.replace('1234.5', '99'), tags('acme')));
+    const bytes = l1.stats().bytes;
+    expect(l1.encoded('k', held, 'x-quarter', quarter)).toEqual(quarter(held.hitBytes));
+    expect(l1.stats().bytes).toBe(bytes);
+    expect(l1.peek('k')?.encoded).toBeUndefined();
+  });
+});
