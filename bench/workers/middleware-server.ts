@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   process.send?.(ready);
   let profiler: CpuProfiler | null = null;
   process.on('message', (message: { cmd?: string }) => {
-    // Where the main thread spends its time under load (see bench/middleware.ts --profile).
+    // Where the main thread spends its time under load (BENCH_MIDDLEWARE_PROFILE=1 npm run bench:middleware).
     if (message.cmd === 'profile-start') void (profiler = new CpuProfiler()).start();
     if (message.cmd === 'profile-stop' && profiler) void profiler.stop(30).then((summary) => process.send?.({ profile: summary }));
     if (message.cmd === 'cpu') {
