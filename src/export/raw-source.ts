@@ -6,7 +6,9 @@
  *
  * The export is a sequence of bounded statements, so that no single one has to hold or write
  * the whole export: order `time` reads in time windows (time-windows.ts), oldest first, on DuckDB
- * each limited to the rowids of the blocks that hold its times; order `none` reads in storage
+ * each limited to the rowids of the blocks that hold its times, and windows already stored in
+ * time order read unsorted in storage order (DuckDB returns a plain SELECT in insertion order,
+ * `preserve_insertion_order` being on); order `none` reads in storage
  * order, on DuckDB in ranges of `rowid` (a pseudo-column DuckDB filters on without scanning other
  * ranges), elsewhere with a single statement.
  */
@@ -14,8 +16,8 @@ import type { Dialect, TimeSpan } from '../query/index.js';
 import { SqlBuilder, compileFilters, eventsCondition } from '../query/index.js';
 import type { Store } from '../store/port.js';
 import type { ParsedRaw } from './raw-spec.js';
-import type { BucketCount, RowidBlock, RowidSpan } from './time-windows.js';
-import { bucketWidth, packWindows, rowidSpanOf } from './time-windows.js';
+import type { BucketCount, CheckedWindow, RowidBlock, RowidSpan } from './time-windows.js';
+import { bucketWidth, packWindows, planReads, rowidSpanOf } from './time-windows.js';
 import type { ExportColumn, ExportMeta, ExportRow, RowSource, SqlSelect } from './types.js';
 
 export interface RawSourceOptions {
@@ -106,7 +108,27 @@ export class RawSource implements RowSource {
     return rows.map((r) => ({ lo: Number(r['lo']), hi: Number(r['hi']), first: Number(r['first']), last: Number(r['last']) }));
   }
 
-  /** Order `time`: one sorted SELECT per window, on DuckDB limited to the rowids that can hold it. */
+  /**
+   * DuckDB: how a window lies in storage — its rows' rowid range, and whether rowid order is
+   * already time order (no row earlier than the one stored before it). A sort of two columns of
+   * the window's rows, where sorting the window itself would sort every exported column.
+   */
+  private async checkWindow(span: TimeSpan, rows: RowidSpan, signal: AbortSignal): Promise<CheckedWindow> {
+    const b = new SqlBuilder(this.o.dialect, this.o.org);
+    const rowid = b.ident('rowid');
+    const ts = b.ident('ts');
+    const where = [...this.where(b, span), `${rowid} >= ${b.param(rows.from)}`, `${rowid} < ${b.param(rows.to)}`];
+    const inner = b.select({ select: [`${rowid} AS r`, `${ts} AS t`, `lag(${ts}) OVER (ORDER BY ${rowid}) AS before`], where });
+    const sql = `SELECT count(*) AS n, count(*) FILTER (WHERE before > t) AS inversions, min(r) AS lo, max(r) AS hi FROM (${inner.sql}) AS w`;
+    const row = (await this.o.store.query(sql, inner.params, { signal }))[0] ?? {};
+    const n = Number(row['n'] ?? 0);
+    return { span, rows: n, ordered: Number(row['inversions'] ?? 0) === 0, lo: Number(row['lo'] ?? 0), hi: Number(row['hi'] ?? -1) };
+  }
+
+  /**
+   * Order `time`: one sorted SELECT per window; on DuckDB each reads only the rowids that hold
+   * it, and runs of windows already stored in time order are read in storage order unsorted.
+   */
   private async timeWindows(signal: AbortSignal): Promise<Planned> {
     const span = this.o.span;
     const counts = await this.histogram(signal);
@@ -114,12 +136,13 @@ export class RawSource implements RowSource {
     const total = counts.reduce((n, c) => n + c.rows, 0);
     if (this.o.dialect.name !== 'duckdb') return { selects: windows.map((w) => this.select(w, true)), total };
     const blocks = await this.rowidBlocks(signal);
-    const selects: SqlSelect[] = [];
+    const checked: CheckedWindow[] = [];
     for (const w of windows) {
       const rows = rowidSpanOf(blocks, w);
-      if (rows) selects.push(this.select(w, true, rows));
+      if (rows) checked.push(await this.checkWindow(w, rows, signal));
     }
-    return { selects, total };
+    const reads = planReads(checked, 4 * this.o.windowRows);
+    return { selects: reads.map((r) => this.select(r.span, r.sorted, r.rowids)), total };
   }
 
   private async count(signal: AbortSignal): Promise<number> {

@@ -73,3 +73,59 @@ export function rowidSpanOf(blocks: readonly RowidBlock[], window: TimeSpan): Ro
   }
   return from === Infinity ? null : { from, to };
 }
+
+/**
+ * A window as it lies in storage: its matching rows, their smallest and largest rowid, and
+ * whether they are already in time order when read in rowid order (no row earlier than the one
+ * stored before it).
+ */
+export interface CheckedWindow {
+  span: TimeSpan;
+  rows: number;
+  ordered: boolean;
+  lo: number;
+  hi: number;
+}
+
+/** One statement of a time-ordered export: a time range, the rowids to read, sorted or not. */
+export interface PlannedRead {
+  span: TimeSpan;
+  rowids: RowidSpan;
+  sorted: boolean;
+}
+
+/**
+ * The statements of a time-ordered export. A window whose rows are out of order is sorted on its
+ * own. Consecutive ordered windows, each stored wholly after the one before it, are read together
+ * in storage order — which is then time order — up to `maxUnsortedRows` rows per statement: on
+ * events ingested in arrival order nothing is sorted at all, and a late arrival costs one sort of
+ * its own window.
+ */
+export function planReads(windows: readonly CheckedWindow[], maxUnsortedRows: number): PlannedRead[] {
+  const reads: PlannedRead[] = [];
+  let run: CheckedWindow[] = [];
+  let runRows = 0;
+  const flush = (): void => {
+    const first = run[0];
+    const last = run[run.length - 1];
+    if (first !== undefined && last !== undefined) {
+      reads.push({ span: { from: first.span.from, to: last.span.to }, rowids: { from: first.lo, to: last.hi + 1 }, sorted: false });
+    }
+    run = [];
+    runRows = 0;
+  };
+  for (const w of windows) {
+    if (w.rows === 0) continue;
+    if (!w.ordered) {
+      flush();
+      reads.push({ span: w.span, rowids: { from: w.lo, to: w.hi + 1 }, sorted: true });
+      continue;
+    }
+    const last = run[run.length - 1];
+    if (last !== undefined && (last.hi >= w.lo || last.span.to !== w.span.from || runRows + w.rows > maxUnsortedRows)) flush();
+    run.push(w);
+    runRows += w.rows;
+  }
+  flush();
+  return reads;
+}

@@ -1,7 +1,8 @@
 /**
- * Time-ordered raw exports on DuckDB read each sort window from the rowids of the blocks that hold
- * its times. Events stored in time order (as live ingest leaves them) give narrow rowid spans;
- * late arrivals stored after them must still come out in their place, and nothing twice.
+ * Time-ordered raw exports on DuckDB read each window from the rowids of the blocks that hold its
+ * times, and windows already stored in time order unsorted, in storage order. Events stored in
+ * time order (as live ingest leaves them) are read without any sort, in few statements; late
+ * arrivals stored after them must still come out in their place, and nothing twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../../src/domain/event.js';
@@ -21,13 +22,13 @@ const late: StoredEvent[] = fixtureEvents(25, 12).map((e, i) => ({ ...e, id: `la
 let t: TestApp;
 let token: string;
 
-async function spans(): Promise<Array<{ from: number; to: number }>> {
+async function reads(): Promise<Array<{ from: number; to: number; sorted: boolean }>> {
   const prepared = await t.exports?.prepare({ format: 'csv', raw: { timeRange: RANGE } }, ORG);
   const source = prepared?.source as RawSource;
-  const out: Array<{ from: number; to: number }> = [];
+  const out: Array<{ from: number; to: number; sorted: boolean }> = [];
   for await (const s of source.selects(new AbortController().signal)) {
     expect(s.sql).toMatch(/rowid/);
-    out.push({ from: Number(s.params.at(-2)), to: Number(s.params.at(-1)) });
+    out.push({ from: Number(s.params.at(-2)), to: Number(s.params.at(-1)), sorted: /ORDER BY/i.test(s.sql) });
   }
   return out;
 }
@@ -59,17 +60,21 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('time order over rowid spans', () => {
-  it('reads each window from a few blocks when events are stored in time order', async () => {
-    const planned = await spans();
-    expect(planned.length).toBeGreaterThanOrEqual(2000 / WINDOW);
-    const read = planned.reduce((n, s) => n + (s.to - s.from), 0);
-    // Each window overlaps its own block and at most the neighbours at its edges.
-    expect(read).toBeLessThanOrEqual(3 * 2000);
+  it('reads events stored in time order without sorting, each row once, in runs of up to four windows', async () => {
+    const planned = await reads();
+    expect(planned.every((r) => !r.sorted)).toBe(true);
+    // Windows hold at most WINDOW rows (fewer where a histogram bucket would overflow one): runs of at most four.
+    expect(planned.length).toBeGreaterThanOrEqual(Math.ceil(2000 / (4 * WINDOW)));
+    expect(planned.length).toBeLessThan(2000 / WINDOW / 2);
+    expect(planned.reduce((n, r) => n + (r.to - r.from), 0)).toBe(2000);
     expect(await exported()).toEqual(await expected());
   });
 
-  it('puts late arrivals, stored after everything, in their place', async () => {
+  it('puts late arrivals, stored after everything, in their place: the windows they fall in are sorted', async () => {
     await t.seed(ORG, late);
+    const planned = await reads();
+    expect(planned.some((r) => r.sorted)).toBe(true);
+    expect(planned.some((r) => !r.sorted)).toBe(true);
     const want = await expected();
     expect(want.filter((row) => row.includes('late-'))).toHaveLength(late.length);
     expect(await exported()).toEqual(want);

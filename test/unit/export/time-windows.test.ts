@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketWidth, HISTOGRAM_BUCKETS, packWindows, rowidSpanOf } from '../../../src/export/time-windows.js';
+import { bucketWidth, HISTOGRAM_BUCKETS, packWindows, planReads, rowidSpanOf } from '../../../src/export/time-windows.js';
 
 const span = { from: 0, to: 1000 };
 
@@ -63,5 +63,37 @@ describe('rowidSpanOf', () => {
     expect(rowidSpanOf(blocks, { from: 99, to: 100 })).toEqual({ from: 0, to: 100 });
     expect(rowidSpanOf(blocks.slice(0, 3), { from: 300, to: 400 })).toBeNull();
     expect(rowidSpanOf([], { from: 0, to: 1 })).toBeNull();
+  });
+});
+
+describe('planReads', () => {
+  const w = (from: number, lo: number, hi: number, ordered = true, rows = hi - lo + 1) => ({ span: { from, to: from + 10 }, rows, ordered, lo, hi });
+
+  it('reads consecutive ordered windows stored one after another as one unsorted statement', () => {
+    expect(planReads([w(0, 0, 9), w(10, 10, 19), w(20, 20, 29)], 100)).toEqual([{ span: { from: 0, to: 30 }, rowids: { from: 0, to: 30 }, sorted: false }]);
+  });
+
+  it('sorts a window out of order on its own, and cuts runs at it', () => {
+    expect(planReads([w(0, 0, 9), w(10, 10, 40, false, 11), w(20, 20, 29)], 100)).toEqual([
+      { span: { from: 0, to: 10 }, rowids: { from: 0, to: 10 }, sorted: false },
+      { span: { from: 10, to: 20 }, rowids: { from: 10, to: 41 }, sorted: true },
+      { span: { from: 20, to: 30 }, rowids: { from: 20, to: 30 }, sorted: false },
+    ]);
+  });
+
+  it('cuts a run where a window is stored before the end of the previous one, or at the row limit', () => {
+    // Each window is in order, but the second starts (rowid 5) before the first ends (rowid 9).
+    expect(planReads([w(0, 0, 9), w(10, 5, 19, true, 10)], 100).map((r) => r.rowids)).toEqual([
+      { from: 0, to: 10 },
+      { from: 5, to: 20 },
+    ]);
+    expect(planReads([w(0, 0, 9), w(10, 10, 19), w(20, 20, 29)], 20).map((r) => r.span)).toEqual([
+      { from: 0, to: 20 },
+      { from: 20, to: 30 },
+    ]);
+  });
+
+  it('skips empty windows', () => {
+    expect(planReads([w(0, 0, -1, true, 0)], 100)).toEqual([]);
   });
 });
