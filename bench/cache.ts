@@ -10,7 +10,7 @@
  *    reads answered from the cache (target ≥ 90 %), with the work the bucket cache saved.
  */
 import type { QuerySpec } from '../src/domain/query.js';
-import { SHARED_REDIS_URL, dropPrefix, testPrefix } from '../test/integration/cache/redis-server.js';
+import { SHARED_REDIS_URL, dropPrefix, testPrefix } from '../test/fixtures/redis.js';
 import type { LoadOptions, LoadResult, ServerHandle } from './lib/cache-load.js';
 import { load, startServer } from './lib/cache-load.js';
 import { liveIngestExperiment } from './lib/cache-live.js';

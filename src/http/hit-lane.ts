@@ -37,11 +37,11 @@ import type { Telemetry } from '../ops/telemetry.js';
 import { bearerToken } from './plugins/bearer.js';
 import type { ReplyCoding } from './plugins/compression.js';
 import { COMPRESS_THRESHOLD_BYTES, compressorFor, negotiatedCoding, varyOnEncoding } from './plugins/compression.js';
-import { DEFAULT_READ_CACHE_CONTROL } from './plugins/etag.js';
+import { readCacheControl } from './plugins/etag.js';
 import { rateLimitHeaders, stashDecision } from './plugins/rate-decision.js';
 import { logCompletion, requestIdFrom, saneId } from './plugins/request-id.js';
 import type { SecurityHeaders } from './plugins/security.js';
-import { HSTS } from './plugins/security.js';
+import { securityHeaderSet } from './plugins/security.js';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -215,9 +215,9 @@ export class HitLane {
     const sent = saneId(req.headers['x-correlation-id']);
     headers['x-request-id'] = id;
     if (sent !== null) headers['x-correlation-id'] = sent;
-    Object.assign(headers, stack.security.api);
-    if ((req.socket as { encrypted?: boolean }).encrypted === true) headers['strict-transport-security'] = HSTS;
-    headers['cache-control'] = route.cacheControl ?? DEFAULT_READ_CACHE_CONTROL;
+    // As applySecurityHeaders and applyCacheHeaders set them (no proxy headers reach the lane, so TLS is the socket's).
+    Object.assign(headers, securityHeaderSet(stack.security, JSON_TYPE, (req.socket as { encrypted?: boolean }).encrypted === true));
+    headers['cache-control'] = readCacheControl(route.cacheControl);
     if (decision !== null) Object.assign(headers, rateLimitHeaders(decision));
     return { id, correlationId: sent ?? id };
   }

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { RedisLayer } from '../../src/cache/redis.js';
-import { SHARED_REDIS_URL, dropPrefix, testPrefix } from '../integration/cache/redis-server.js';
+import { SHARED_REDIS_URL, dropPrefix, testPrefix } from '../fixtures/redis.js';
 import { cacheLayerContract } from './cache.contract.js';
 
 const prefix = testPrefix('contract');

@@ -16,7 +16,7 @@ import helmet from '@fastify/helmet';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-export const HSTS = 'max-age=31536000; includeSubDomains';
+const HSTS = 'max-age=31536000; includeSubDomains';
 
 /** Headers a cross-origin dashboard needs to read (fetch hides all but a few by default). */
 export const EXPOSED_HEADERS = [
@@ -85,10 +85,14 @@ export async function securityHeaders(): Promise<SecurityHeaders> {
 }
 
 /** Part of the stack's final onSend hook: the content type is known by then. */
+/** The security headers of a reply: helmet's document set for HTML, the API set otherwise; HSTS over TLS. */
+export function securityHeaderSet(headers: SecurityHeaders, contentType: unknown, https: boolean): Readonly<Record<string, string>> {
+  const set = typeof contentType === 'string' && contentType.startsWith('text/html') ? headers.document : headers.api;
+  return https ? { ...set, 'strict-transport-security': HSTS } : set;
+}
+
 export function applySecurityHeaders(headers: SecurityHeaders, request: FastifyRequest, reply: FastifyReply): void {
-  const type = reply.getHeader('content-type');
-  reply.headers(typeof type === 'string' && type.startsWith('text/html') ? headers.document : headers.api);
-  if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
+  reply.headers(securityHeaderSet(headers, reply.getHeader('content-type'), request.protocol === 'https'));
 }
 
 /** CORS for the allowed origins; nothing at all (not even a hook) when there are none. */

@@ -16,7 +16,7 @@ import type { TestApp, TestAppOptions } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
 import { FIXTURE_END, fixtureEvents } from '../../fixtures/events.js';
 import { UNLIMITED } from './helpers.js';
-import { SHARED_REDIS_URL, dropPrefix, testPrefix } from './redis-server.js';
+import { SHARED_REDIS_URL, dropPrefix, testPrefix } from '../../fixtures/redis.js';
 
 const SUMMARY = '/api/v1/dashboard/summary?range=30d';
 const DAY = 86_400_000;

@@ -12,8 +12,8 @@ import { FIXTURE_END, fixtureEvents } from '../../fixtures/events.js';
 import type { Cluster } from './cluster.js';
 import { createCluster } from './cluster.js';
 import { ingest, postQuery } from './helpers.js';
-import type { PrivateRedis } from './redis-server.js';
-import { privateRedis } from './redis-server.js';
+import type { PrivateRedis } from '../../fixtures/redis.js';
+import { privateRedis } from '../../fixtures/redis.js';
 
 const DAY = 86_400_000;
 const prefix = 'tally-test:outage:';

@@ -9,7 +9,7 @@ import { FIXTURE_END, fixtureEvents } from '../../fixtures/events.js';
 import type { Cluster } from './cluster.js';
 import { createCluster } from './cluster.js';
 import { ingest, postQuery, recordStatements } from './helpers.js';
-import { SHARED_REDIS_URL, dropPrefix, testPrefix } from './redis-server.js';
+import { SHARED_REDIS_URL, dropPrefix, testPrefix } from '../../fixtures/redis.js';
 
 const DAY = 86_400_000;
 const prefix = testPrefix('two-instances');

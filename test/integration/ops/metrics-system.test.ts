@@ -5,7 +5,7 @@ import { closeRedis, createRedis } from '../../../src/ops/redis.js';
 import type { Redis } from '../../../src/ops/redis.js';
 import type { TestApp } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
-import { CLOSED_REDIS_URL, REDIS_URL } from './redis-helpers.js';
+import { CLOSED_REDIS_URL, SHARED_REDIS_URL } from '../../fixtures/redis.js';
 
 const METRICS_TOKEN = 'scrape-token-0123456789abcdef';
 const hasPromtool = spawnSync('promtool', ['--version']).status === 0;
@@ -123,7 +123,7 @@ describe('health', () => {
     expect(ready.json()).toMatchObject({ status: 'ok', checks: { store: { status: 'ok' }, redis: { status: 'disabled' } } });
     expect(ready.json().checks.store.latencyMs).toBeGreaterThanOrEqual(0);
 
-    const redis = createRedis(REDIS_URL);
+    const redis = createRedis(SHARED_REDIS_URL);
     clients.push(redis);
     const withRedis = await createTestApp({ redis, cache: false });
     try {

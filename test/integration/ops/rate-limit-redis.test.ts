@@ -10,14 +10,14 @@ import type { Caller } from '../../../src/ops/rate-limit/rate-limiter.js';
 import { RateLimiter } from '../../../src/ops/rate-limit/rate-limiter.js';
 import type { Redis } from '../../../src/ops/redis.js';
 import { closeRedis, createRedis, probeRedis } from '../../../src/ops/redis.js';
-import { CLOSED_REDIS_URL, deleteKeys, REDIS_URL, startPrivateRedis, uniquePrefix } from './redis-helpers.js';
+import { CLOSED_REDIS_URL, SHARED_REDIS_URL, dropPrefix, privateRedis, testPrefix } from '../../fixtures/redis.js';
 
-const prefix = uniquePrefix();
+const prefix = testPrefix('ops');
 const clients: Redis[] = [];
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => closeRedis(c)));
-  await deleteKeys(prefix);
+  await dropPrefix(prefix);
 });
 
 function client(url: string): Redis {
@@ -46,7 +46,7 @@ async function allowed(l: RateLimiter, org: string, n: number): Promise<boolean[
 
 describe('rate limits on Redis', () => {
   it('share one budget across instances and keep orgs apart', async () => {
-    const redis = client(REDIS_URL);
+    const redis = client(SHARED_REDIS_URL);
     await ready(redis);
     const p = `${prefix}:shared`;
     const instanceA = new RateLimiter(config(5), counterFactory(redis), { prefix: p });
@@ -67,7 +67,7 @@ describe('rate limits on Redis', () => {
   });
 
   it('falls back to the insurance limiter when Redis dies mid-run, without hanging', async () => {
-    const own = await startPrivateRedis();
+    const own = await privateRedis();
     try {
       const redis = client(own.url);
       await ready(redis);

@@ -13,7 +13,7 @@ import { RedisLayer } from '../../../src/cache/redis.js';
 import type { ReadTag } from '../../../src/cache/tags.js';
 import { eventsRule } from '../../../src/cache/tags.js';
 import { FakeClock } from '../../contract/cache.contract.js';
-import { SHARED_REDIS_URL, dropPrefix, testPrefix } from '../../integration/cache/redis-server.js';
+import { SHARED_REDIS_URL, dropPrefix, testPrefix } from '../../fixtures/redis.js';
 
 const DAY = 86_400_000;
 const prefix = testPrefix('layered');
