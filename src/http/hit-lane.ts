@@ -20,8 +20,8 @@
  * - a client asking for compression gets the entry's compressed reply, made once per answer and
  *   kept with it, exactly as the slow path sends it (http/plugins/compression.ts); an L2 answer
  *   it would have to compress goes to the slow path;
- * - no request body, no upgrade, no Origin when CORS is configured, no X-Forwarded-* headers when
- *   a proxy is trusted (Fastify derives ip and protocol from them);
+ * - no request body, no upgrade, no CORS configured (@fastify/cors adds its headers to every
+ *   reply), no X-Forwarded-* headers when a proxy is trusted (Fastify derives ip and protocol from them);
  * - the rate limiter runs as for any request; its decision travels with the request when the
  *   lane hands it to Fastify (a refusal, or an entry gone meanwhile), so nothing is counted twice.
  */
@@ -152,7 +152,8 @@ export class HitLane {
     if (h.authorization === undefined || h.upgrade !== undefined || h['cache-control'] !== undefined || h.pragma !== undefined) return null;
     if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return null;
     const stack = setup.stack;
-    if (stack !== null && stack.corsConfigured && h.origin !== undefined) return null;
+    // @fastify/cors puts Vary: Origin and its Access-Control-* headers on every reply, Origin or not.
+    if (stack !== null && stack.corsConfigured) return null;
     if (stack !== null && stack.proxyTrusted && (h['x-forwarded-for'] !== undefined || h['x-forwarded-proto'] !== undefined || h['x-forwarded-host'] !== undefined)) return null;
     const token = bearerToken(h.authorization);
     if (token === null) return null;

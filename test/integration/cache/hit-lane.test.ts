@@ -174,6 +174,17 @@ describe('hit lane', () => {
     expect(stable(fast304.headers)).toEqual(stable(slowRest));
   });
 
+  it('leaves every request to the slow path while CORS is configured (its headers go on replies without an Origin too)', async () => {
+    const { t, base } = await serve({ ops: { ...UNLIMITED, corsOrigins: ['https://dash.example.com'] } });
+    const auth = { authorization: `Bearer ${await t.token('acme')}` };
+    await get(base, SUMMARY, auth);
+    const again = await get(base, SUMMARY, auth);
+    expect(lane(t).served).toBe(0);
+    expect(again.headers['x-cache']).toBe('hit; layer=memory');
+    expect(again.headers['vary']).toMatch(/origin/i);
+    expect(again.headers['access-control-expose-headers']).toBeDefined();
+  });
+
   it('leaves bypass and tokens it has not seen to the slow path', async () => {
     const { t, base } = await serve();
     const auth = { authorization: `Bearer ${await t.token('acme')}` };
