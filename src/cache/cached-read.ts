@@ -87,9 +87,10 @@ export async function cachedRead(request: FastifyRequest, reply: FastifyReply, o
   reply.header('x-cache', served.hit ? `hit; layer=${served.layer}${served.stale ? '; stale' : ''}` : 'miss');
   const etag = served.etag !== undefined ? served.etag : replyTag(served.entry);
   if (etag !== null) reply.header('etag', etag);
-  if (served.record !== undefined && request.server.compressesReplies === true && served.bytes.length >= COMPRESS_THRESHOLD_BYTES) {
+  if (served.record !== undefined && served.variant !== undefined && request.server.compressesReplies === true && served.bytes.length >= COMPRESS_THRESHOLD_BYTES) {
+    // An L1 hit (fresh, or stale while a refresh runs): compressed once per answer and coding, kept with it.
     const coding = negotiatedCoding(request.headers);
-    const encoded = coding === null ? null : cache.encodedMemoryHit(key, served.record, coding, compressorFor(coding));
+    const encoded = coding === null ? null : cache.encodedMemoryHit(key, served.record, served.variant, coding, compressorFor(coding));
     if (coding !== null && encoded !== null) return sendEncoded(reply, coding, encoded);
   }
   return reply.send(served.bytes);

@@ -13,7 +13,7 @@ import type { CacheCounters } from './counters.js';
 import { newCounters } from './counters.js';
 import { InvalidationLog } from './invalidation-log.js';
 import { Invalidator } from './invalidator.js';
-import type { Encode, MemoryLayer, MemoryRecord } from './memory.js';
+import type { Encode, HitVariant, MemoryLayer, MemoryRecord } from './memory.js';
 import type { CachePolicy } from './policy.js';
 import { entryTimes } from './policy.js';
 import type { CacheEntry } from './port.js';
@@ -37,8 +37,9 @@ export interface Served {
   layer: Layer | null;
   stale: boolean;
   entry: CacheEntry;
-  /** The L1 record of a fresh memory hit (its bytes are `bytes`), for a compressed reply of them. */
+  /** The L1 record of a memory hit, and which of its replies `bytes` is, for a compressed reply of them. */
   record?: MemoryRecord;
+  variant?: HitVariant;
   /** The reply's weak ETag when known without hashing (L1 hits); cachedRead hashes otherwise. */
   etag?: string | null;
 }
@@ -92,12 +93,15 @@ export class LayeredCache {
       c.bypassed++;
       return this.answer(await this.computeAndStore(req, compute), false);
     }
-    const record = this.memory?.peek(req.key);
-    if (record) {
+    const memory = this.memory;
+    const record = memory?.peek(req.key);
+    if (memory && record) {
       c.memoryHits++;
-      if (this.now() < record.entry.freshUntil) return { bytes: record.hitBytes, hit: true, layer: 'memory', stale: false, entry: record.entry, etag: record.etag, record };
+      if (this.now() < record.entry.freshUntil) return { bytes: record.hitBytes, hit: true, layer: 'memory', stale: false, entry: record.entry, etag: record.etag, record, variant: 'fresh' };
       this.refresh(req, compute);
-      return this.answer({ entry: record.entry, layer: 'memory' }, true);
+      c.stale++;
+      const bytes = memory.replyBytes(req.key, record, 'stale');
+      return { bytes, hit: true, layer: 'memory', stale: true, entry: record.entry, etag: record.etag, record, variant: 'stale' };
     }
     if (this.memory) c.memoryMisses++;
     if (this.redis) {
@@ -131,9 +135,9 @@ export class LayeredCache {
     return record;
   }
 
-  /** A fresh L1 hit's bytes in a content coding (MemoryLayer.encoded). */
-  encodedMemoryHit(key: string, record: MemoryRecord, coding: string, encode: Encode): Buffer | null {
-    return this.memory?.encoded(key, record, coding, encode) ?? null;
+  /** An L1 hit's reply in a content coding (MemoryLayer.encoded). */
+  encodedMemoryHit(key: string, record: MemoryRecord, variant: HitVariant, coding: string, encode: Encode): Buffer | null {
+    return this.memory?.encoded(key, record, variant, coding, encode) ?? null;
   }
 
   /**

@@ -6,7 +6,7 @@
 import { LRUCache } from 'lru-cache';
 import type { CacheEntry, CacheLayer, LayerStats } from './port.js';
 import { entryOverhead } from './port.js';
-import { metaOf, replyTag, tailFor } from './body.js';
+import { metaOf, render, replyTag, tailFor } from './body.js';
 import { matches } from './tags.js';
 import type { InvalidationRule } from './tags.js';
 
@@ -22,7 +22,9 @@ export interface MemoryRecord {
   hitBytes: Buffer;
   /** The reply's weak ETag, computed once (null for bytes without a trailing meta). */
   etag: string | null;
-  /** `hitBytes` in a content coding (`br`, `gzip`), made on first demand; null = not smaller. */
+  /** The reply of a stale hit (meta.cache.stale), made on first demand. */
+  staleBytes?: Buffer;
+  /** A reply (`fresh`: hitBytes, `stale`: staleBytes) in a content coding, by `variant coding`; null = not smaller. */
   encoded?: Readonly<Record<string, Buffer | null>>;
   /** Bytes counted against the layer's bound: the hit bytes, their encodings, the tags. */
   size: number;
@@ -30,6 +32,9 @@ export interface MemoryRecord {
 
 /** Compresses an L1 hit's bytes into one content coding (the HTTP layer's compressor). */
 export type Encode = (bytes: Buffer) => Buffer;
+
+/** Which reply of a record: a fresh hit's, or a stale hit's (served while a refresh runs). */
+export type HitVariant = 'fresh' | 'stale';
 
 /** A private copy: small Buffers live in a shared 8 KiB pool slab, which a view would pin. */
 function ownCopy(parts: readonly Buffer[]): Buffer {
@@ -96,17 +101,45 @@ export class MemoryLayer implements CacheLayer {
    * so a dashboard polled by browsers is compressed once per answer, not once per reply. Null
    * when the coding would not make the reply smaller.
    */
-  encoded(key: string, record: MemoryRecord, coding: string, encode: Encode): Buffer | null {
-    const known = record.encoded?.[coding];
+  encoded(key: string, record: MemoryRecord, variant: HitVariant, coding: string, encode: Encode): Buffer | null {
+    const name = `${variant} ${coding}`;
+    const known = record.encoded?.[name];
     if (known !== undefined) return known;
-    const bytes = encode(record.hitBytes);
-    const kept = bytes.length < record.hitBytes.length ? bytes : null;
-    // An ingest, an eviction or a newer answer may have replaced the record meanwhile.
-    if (this.lru.peek(key) === record) {
-      const next: MemoryRecord = { ...record, encoded: { ...record.encoded, [coding]: kept }, size: record.size + (kept?.length ?? 0) };
-      if (next.size <= this.lru.maxSize) this.lru.set(key, next, { noUpdateTTL: true });
-    }
+    const source = this.replyBytes(key, record, variant);
+    const bytes = encode(source);
+    const kept = bytes.length < source.length ? bytes : null;
+    const held = this.held(key, record);
+    this.keep(key, held, { encoded: { ...held.encoded, [name]: kept } }, kept?.length ?? 0);
     return kept;
+  }
+
+  /**
+   * The reply bytes of a hit on this record: a fresh hit's are `hitBytes`; a stale hit's (the same
+   * answer with `"stale":true` in meta.cache, served while one refresh runs) are made on first
+   * demand and kept with the record like an encoding, so a dashboard polled during the refresh
+   * window does not re-render the reply each time.
+   */
+  replyBytes(key: string, record: MemoryRecord, variant: HitVariant): Buffer {
+    if (variant === 'fresh') return record.hitBytes;
+    const held = this.held(key, record);
+    if (held.staleBytes !== undefined) return held.staleBytes;
+    const bytes = render(held.entry, metaOf(held.entry, true, 'memory', true));
+    this.keep(key, held, { staleBytes: bytes }, bytes.length);
+    return bytes;
+  }
+
+  /** The record the key holds now when it is this one (encodings added since included), else the caller's. */
+  private held(key: string, record: MemoryRecord): MemoryRecord {
+    const now = this.lru.peek(key);
+    return now !== undefined && now.hitBytes === record.hitBytes ? now : record;
+  }
+
+  /** Replaces the key's record with `record` plus `extra` (its size counted), if the key still holds it. */
+  private keep(key: string, record: MemoryRecord, extra: Partial<MemoryRecord>, bytes: number): void {
+    // An ingest, an eviction or a newer answer may have replaced the record meanwhile.
+    if (this.lru.peek(key) !== record) return;
+    const next: MemoryRecord = { ...record, ...extra, size: record.size + bytes };
+    if (next.size <= this.lru.maxSize) this.lru.set(key, next, { noUpdateTTL: true });
   }
 
   /** Whether an entry (fresh or not) is held for the key; no recency change, nothing counted. */

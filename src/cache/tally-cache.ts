@@ -10,7 +10,7 @@ import { closeRedis, probeRedis } from '../ops/redis.js';
 import { Throttle } from './counters.js';
 import { KeyMemo } from './keys.js';
 import type { Compute, LayeredCache, ServeRequest, Served } from './layered.js';
-import type { Encode, MemoryRecord } from './memory.js';
+import type { Encode, HitVariant, MemoryRecord } from './memory.js';
 import type { CachePolicy } from './policy.js';
 import type { InvalidationBus } from './pubsub.js';
 import { eventsRule } from './tags.js';
@@ -98,9 +98,9 @@ export class TallyCache {
     return record;
   }
 
-  /** A fresh L1 hit's reply in a content coding, compressed once per answer (MemoryLayer.encoded). */
-  encodedMemoryHit(key: string, record: MemoryRecord, coding: string, encode: Encode): Buffer | null {
-    return this.layered.encodedMemoryHit(key, record, coding, encode);
+  /** An L1 hit's reply (fresh or stale) in a content coding, compressed once per answer (MemoryLayer.encoded). */
+  encodedMemoryHit(key: string, record: MemoryRecord, variant: HitVariant, coding: string, encode: Encode): Buffer | null {
+    return this.layered.encodedMemoryHit(key, record, variant, coding, encode);
   }
 
   /** A fresh L2 answer for the HTTP hit lane when L1 holds none (see LayeredCache.freshRedisHit). */

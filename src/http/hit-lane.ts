@@ -177,7 +177,7 @@ export class HitLane {
     if (record !== null) {
       const hit: Hit = { bytes: record.hitBytes, etag: record.etag, xCache: MEMORY_HIT, coding: null };
       if (coding !== null && record.hitBytes.length >= COMPRESS_THRESHOLD_BYTES) {
-        const encoded = setup.cache.encodedMemoryHit(key, record, coding, compressorFor(coding));
+        const encoded = setup.cache.encodedMemoryHit(key, record, 'fresh', coding, compressorFor(coding));
         if (encoded !== null) Object.assign(hit, { bytes: encoded, coding });
       }
       return this.send(setup.stack, req, res, match.route, hit, decision, started);

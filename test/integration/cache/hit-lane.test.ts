@@ -233,6 +233,24 @@ describe('hit lane', () => {
     expect(revenue(after)).toBeCloseTo(revenue(cached) + 1000, 6);
   });
 
+  it('compresses a stale answer (served while its refresh runs) like a fresh one', async () => {
+    const { t, base } = await serve();
+    const auth = { authorization: `Bearer ${await t.token('acme')}` };
+    await get(base, SUMMARY, auth);
+    const key = await t.ingestKey('acme');
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: { authorization: `Bearer ${key}` },
+      payload: [{ event: 'payment.completed', timestamp: new Date(FIXTURE_END - DAY).toISOString(), actor: 'u_lane', props: { amount: 1000 } }],
+    });
+    const stale = await get(base, SUMMARY, { ...auth, 'accept-encoding': 'br' });
+    expect(stale.headers['x-cache']).toBe('hit; layer=memory; stale');
+    expect(stale.headers['content-encoding']).toBe('br');
+    expect(stale.headers['vary']).toBe('accept-encoding');
+    expect(JSON.parse(brotliDecompressSync(stale.raw).toString()).meta.cache).toMatchObject({ hit: true, layer: 'memory', stale: true });
+  });
+
   it('counts each read once against the rate limit, and leaves the 429 to the slow path', async () => {
     const base = defaultOpsConfig().rateLimits;
     const rateLimits = { ...base, classes: { ...base.classes, query: { org: 4, credential: 4, ip: 4, windowSeconds: 60 } }, penalty: { ...base.penalty, strikes: 0 } };

@@ -160,8 +160,10 @@ describe('layered cache', () => {
     await cache.serve(r, compute);
     clock.t += 70_000;
     const stale = await Promise.all([cache.serve(r, compute), cache.serve(r, compute)]);
-    expect(stale.map((s) => [s.hit, s.stale])).toEqual([[true, true], [true, true]]);
+    expect(stale.map((s) => [s.hit, s.stale, s.variant])).toEqual([[true, true, 'stale'], [true, true, 'stale']]);
     expect(body(stale[0]!.bytes).meta.cache.stale).toBe(true);
+    // Rendered once for the answer, not once per stale reply.
+    expect(stale[1]!.bytes).toBe(stale[0]!.bytes);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(calls()).toBe(2);
     const fresh = await cache.serve(r, compute);

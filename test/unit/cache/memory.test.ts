@@ -62,11 +62,11 @@ describe('memory layer: compressed replies', () => {
     const encode = (bytes: Buffer): Buffer => (calls++, quarter(bytes));
     const record = l1.peek('k');
     if (!record) throw new Error('no record');
-    const first = l1.encoded('k', record, 'x-quarter', encode);
+    const first = l1.encoded('k', record, 'fresh', 'x-quarter', encode);
     expect(first).toEqual(quarter(record.hitBytes));
     const again = l1.peek('k');
     if (!again) throw new Error('no record');
-    expect(l1.encoded('k', again, 'x-quarter', encode)).toBe(first);
+    expect(l1.encoded('k', again, 'fresh', 'x-quarter', encode)).toBe(first);
     expect(calls).toBe(1);
     expect(l1.stats().bytes).toBe(before + (first?.length ?? 0));
     // Still the same answer and the same expiry: the record was replaced, not re-stored.
@@ -82,16 +82,39 @@ describe('memory layer: compressed replies', () => {
     if (!record) throw new Error('no record');
     let calls = 0;
     const bigger = (bytes: Buffer): Buffer => (calls++, Buffer.concat([bytes, bytes]));
-    expect(l1.encoded('k', record, 'x-bigger', bigger)).toBeNull();
+    expect(l1.encoded('k', record, 'fresh', 'x-bigger', bigger)).toBeNull();
     const held = l1.peek('k');
     if (!held) throw new Error('no record');
-    expect(l1.encoded('k', held, 'x-bigger', bigger)).toBeNull();
+    expect(l1.encoded('k', held, 'fresh', 'x-bigger', bigger)).toBeNull();
     expect(calls).toBe(1);
     // A newer answer under the key: the old record's encoding is returned but not stored with it.
     l1.put('k', entry(clock, body.replace('1234.5', '99'), tags('acme')));
     const bytes = l1.stats().bytes;
-    expect(l1.encoded('k', held, 'x-quarter', quarter)).toEqual(quarter(held.hitBytes));
+    expect(l1.encoded('k', held, 'fresh', 'x-quarter', quarter)).toEqual(quarter(held.hitBytes));
     expect(l1.stats().bytes).toBe(bytes);
     expect(l1.peek('k')?.encoded).toBeUndefined();
+  });
+});
+
+describe('memory layer: stale replies', () => {
+  const clock = new FakeClock();
+  const body = `{"rows":[1,2,3],"meta":{"durationMs":1`;
+
+  it('renders the stale reply once, keeps it with the record, and encodes it apart from the fresh one', () => {
+    const l1 = new MemoryLayer({ maxBytes: 1024 * 1024, maxEntries: 10, now: clock.now });
+    l1.put('k', entry(clock, body, tags('acme')));
+    const record = l1.peek('k');
+    if (!record) throw new Error('no record');
+    const before = l1.stats().bytes;
+    const stale = l1.replyBytes('k', record, 'stale');
+    const reply = JSON.parse(stale.toString()) as { rows: number[]; meta: { cache: Record<string, unknown> } };
+    expect(reply.rows).toEqual([1, 2, 3]);
+    expect(reply.meta.cache).toEqual({ hit: true, layer: 'memory', generatedAt: new Date(clock.t).toISOString(), ttlSeconds: 60, stale: true });
+    expect(l1.replyBytes('k', record, 'stale')).toBe(stale);
+    expect(l1.replyBytes('k', record, 'fresh')).toBe(record.hitBytes);
+    expect(l1.stats().bytes).toBe(before + stale.length);
+    const upper = (bytes: Buffer): Buffer => Buffer.from(bytes.toString().toUpperCase().slice(0, 10));
+    expect(l1.encoded('k', record, 'stale', 'x-up', upper)?.toString()).toBe(stale.toString().toUpperCase().slice(0, 10));
+    expect(l1.encoded('k', record, 'fresh', 'x-up', upper)?.toString()).toBe(record.hitBytes.toString().toUpperCase().slice(0, 10));
   });
 });
