@@ -103,7 +103,7 @@ export class MemoryLayer implements CacheLayer {
    */
   encoded(key: string, record: MemoryRecord, variant: HitVariant, coding: string, encode: Encode): Buffer | null {
     const name = `${variant} ${coding}`;
-    const known = record.encoded?.[name];
+    const known = this.held(key, record).encoded?.[name];
     if (known !== undefined) return known;
     const source = this.replyBytes(key, record, variant);
     const bytes = encode(source);
