@@ -52,12 +52,20 @@ export interface RateLimiterOptions {
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 const MAX_LOCAL_BLOCKS = 10_000;
+/** Callers whose subjects are remembered; the map starts afresh when full. */
+const MAX_PLANS = 10_000;
+
+interface SubjectPlan {
+  subjects: Subject[];
+  keys: string[];
+}
 
 export class RateLimiter {
   private readonly windows: Record<RateClass, SlidingWindow>;
   private readonly penalties: Penalties;
   /** Subject key → end of its block (epoch ms), as applied or seen by this instance. */
   private readonly blocks = new Map<string, number>();
+  private readonly plans = new Map<string, SubjectPlan>();
   private readonly now: () => number;
 
   constructor(
@@ -98,44 +106,55 @@ export class RateLimiter {
     return out;
   }
 
+  /** The subjects of a caller and their counter keys, worked out once per (class, caller). */
+  private planFor(rateClass: RateClass, caller: Caller): SubjectPlan {
+    const id = `${rateClass}\n${caller.org ?? ''}\n${caller.credential ?? ''}\n${caller.org === null ? caller.ip : ''}`;
+    let plan = this.plans.get(id);
+    if (plan === undefined) {
+      if (this.plans.size >= MAX_PLANS) this.plans.clear();
+      const subjects = this.subjects(rateClass, caller);
+      plan = { subjects, keys: subjects.map((s) => `${rateClass}:${s.scope}:${s.id}`) };
+      this.plans.set(id, plan);
+    }
+    return plan;
+  }
+
   /** null when no limit applies to this caller and class. */
   async check(rateClass: RateClass, caller: Caller): Promise<RateDecision | null> {
     if (!this.config.enabled) return null;
-    const subjects = this.subjects(rateClass, caller);
+    const { subjects, keys } = this.planFor(rateClass, caller);
     if (subjects.length === 0) return null;
-    const key = (s: Subject): string => `${rateClass}:${s.scope}:${s.id}`;
-
     const now = this.now();
-    const local = subjects.map((s) => this.blockedFor(key(s), now));
+    const local = keys.map((k) => this.blockedFor(k, now));
     if (local.some((ms) => ms > 0)) return this.penalized(subjects, local);
 
     const window = this.windows[rateClass];
-    const hits = await Promise.all(subjects.map((s) => window.hit(key(s), s.limit)));
-    const refused = hits.map((h, i) => [h, subjects[i] as Subject] as const).filter(([h]) => !h.allowed);
-    if (refused.length === 0) return this.allowed(hits, subjects);
+    const hits = await Promise.all(subjects.map((s, i) => window.hit(keys[i] as string, s.limit)));
+    if (hits.every((h) => h.allowed)) return this.allowed(hits, subjects);
+    const refused = hits.flatMap((hit, i) => (hit.allowed ? [] : [{ hit, subject: subjects[i] as Subject, key: keys[i] as string }]));
 
     // A refused request spends no budget anywhere, so Retry-After is truthful for a client that waits.
     await Promise.all(hits.map((h) => h.undo()));
     // Blocked by another instance? Then this is not a fresh strike.
-    const shared = await Promise.all(subjects.map((s, i) => (hits[i]?.allowed ? 0 : this.penalties.blockedMs(key(s)))));
+    const shared = await Promise.all(keys.map((k, i) => (hits[i]?.allowed ? 0 : this.penalties.blockedMs(k))));
     if (shared.some((ms) => ms > 0)) {
-      subjects.forEach((s, i) => this.remember(key(s), now, shared[i] ?? 0));
+      keys.forEach((k, i) => this.remember(k, now, shared[i] ?? 0));
       return this.penalized(subjects, shared);
     }
-    const penaltyMs = await Promise.all(refused.map(([, s]) => this.penalties.strike(key(s))));
-    refused.forEach(([, s], i) => this.remember(key(s), now, penaltyMs[i] ?? 0));
-    const retryMs = Math.max(...refused.map(([h]) => h.retryMs), ...penaltyMs);
-    const [first, firstSubject] = refused.reduce((a, b) => (b[0].retryMs > a[0].retryMs ? b : a));
+    const penaltyMs = await Promise.all(refused.map((r) => this.penalties.strike(r.key)));
+    refused.forEach((r, i) => this.remember(r.key, now, penaltyMs[i] ?? 0));
+    const retryMs = Math.max(...refused.map((r) => r.hit.retryMs), ...penaltyMs);
+    const first = refused.reduce((a, b) => (b.hit.retryMs > a.hit.retryMs ? b : a));
     const wait = seconds(retryMs);
     return {
       allowed: false,
-      limit: first.limit,
+      limit: first.hit.limit,
       remaining: 0,
       resetSeconds: wait,
       retryAfterSeconds: wait,
       reason: penaltyMs.some((ms) => ms > 0) ? 'penalty' : 'limit',
-      scope: firstSubject.scope,
-      refusedBy: refused.map(([, s]) => s.scope),
+      scope: first.subject.scope,
+      refusedBy: refused.map((r) => r.subject.scope),
     };
   }
 
