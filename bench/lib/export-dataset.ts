@@ -18,11 +18,15 @@ function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-export async function ensureExportDataset(source: string, target: string, catalog: Catalog, threads: number): Promise<DatasetReport> {
+/**
+ * `jitterMs` > 0: rows stored only roughly in time order, each placed as if it had arrived up to
+ * `jitterMs` late (many clients sending concurrently, clocks apart), as real ingest leaves them.
+ */
+export async function ensureExportDataset(source: string, target: string, catalog: Catalog, threads: number, jitterMs = 0): Promise<DatasetReport> {
   const report = await ensureQueryDataset(source, catalog, threads);
   if (!report.built && existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs) return report;
   await removeDatabase(target);
-  progress(`copying ${source} → ${target} with events in (org, time) order`);
+  progress(`copying ${source} → ${target} with events in (org, time${jitterMs > 0 ? ` + up to ${jitterMs} ms` : ''}) order`);
   const started = performance.now();
   const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
   const conn = await instance.connect();
@@ -34,7 +38,8 @@ export async function ensureExportDataset(source: string, target: string, catalo
     const tables = await conn.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE database_name = 'src' AND schema_name = 'main'`);
     for (const [name] of tables.getRows()) {
       const table = `"${String(name).replaceAll('"', '""')}"`;
-      const order = name === 'events' ? ' ORDER BY org_id, ts' : '';
+      const arrival = jitterMs > 0 ? `ts + to_milliseconds(CAST(floor(random() * ${Math.floor(jitterMs)}) AS BIGINT))` : 'ts';
+      const order = name === 'events' ? ` ORDER BY org_id, ${arrival}` : '';
       await conn.run(`INSERT INTO dst.${table} SELECT * FROM src.${table}${order}`);
     }
     await conn.run('DETACH dst');
