@@ -16,7 +16,7 @@ import { AppError } from '../domain/errors.js';
 import type { AppendedNotice } from '../ingest/ingest-service.js';
 import type { Telemetry } from '../ops/telemetry.js';
 import { bearerToken } from '../http/plugins/bearer.js';
-import { COMPRESS_THRESHOLD_BYTES, compressorFor, negotiatedCoding, sendEncoded } from '../http/plugins/compression.js';
+import { compressedHit, negotiatedCoding, sendEncoded } from '../http/plugins/compression.js';
 import { metaOf, render, replyTag, serializeBody } from './body.js';
 import type { Compute } from './layered.js';
 import type { TallyCache } from './tally-cache.js';
@@ -87,10 +87,10 @@ export async function cachedRead(request: FastifyRequest, reply: FastifyReply, o
   reply.header('x-cache', served.hit ? `hit; layer=${served.layer}${served.stale ? '; stale' : ''}` : 'miss');
   const etag = served.etag !== undefined ? served.etag : replyTag(served.entry);
   if (etag !== null) reply.header('etag', etag);
-  if (served.record !== undefined && served.variant !== undefined && request.server.compressesReplies === true && served.bytes.length >= COMPRESS_THRESHOLD_BYTES) {
+  if (served.record !== undefined && served.variant !== undefined && request.server.compressesReplies === true) {
     // An L1 hit (fresh, or stale while a refresh runs): compressed once per answer and coding, kept with it.
     const coding = negotiatedCoding(request.headers);
-    const encoded = coding === null ? null : cache.encodedMemoryHit(key, served.record, served.variant, coding, compressorFor(coding));
+    const encoded = compressedHit(cache, key, served.record, served.variant, served.bytes, coding);
     if (coding !== null && encoded !== null) return sendEncoded(reply, coding, encoded);
   }
   return reply.send(served.bytes);

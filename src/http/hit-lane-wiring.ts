@@ -45,6 +45,9 @@ export function laneStack(app: FastifyInstance, ops: OpsServices, security: Secu
 
 export function startHitLane(app: FastifyInstance, lane: HitLane, setup: { cache: TallyCache; verifier: TokenVerifier; stack: LaneStack | null }): void {
   app.decorate('hitLane', lane);
+  // @fastify/cors puts Vary: Origin and its Access-Control-* headers on every reply, Origin or
+  // not; the lane does not reproduce them, so with CORS configured it never starts.
+  if (setup.stack?.corsConfigured === true) return;
   app.addHook('onReady', async () => lane.start(setup));
   // Closing: Fastify answers new requests with 503 and lets in-flight ones finish.
   app.addHook('preClose', async () => lane.stop());

@@ -20,8 +20,10 @@
  * - a client asking for compression gets the entry's compressed reply, made once per answer and
  *   kept with it, exactly as the slow path sends it (http/plugins/compression.ts); an L2 answer
  *   it would have to compress goes to the slow path;
- * - no request body, no upgrade, no CORS configured (@fastify/cors adds its headers to every
- *   reply), no X-Forwarded-* headers when a proxy is trusted (Fastify derives ip and protocol from them);
+ * - no request body, no upgrade, no X-Forwarded-* headers when a proxy is trusted (Fastify
+ *   derives ip and protocol from them);
+ * - with CORS configured the lane is off (hit-lane-wiring.ts): @fastify/cors adds its headers to
+ *   every reply, Origin or not, and the lane does not reproduce them;
  * - the rate limiter runs as for any request; its decision travels with the request when the
  *   lane hands it to Fastify (a refusal, or an entry gone meanwhile), so nothing is counted twice.
  */
@@ -36,7 +38,7 @@ import type { RateDecision, RateLimiter } from '../ops/rate-limit/rate-limiter.j
 import type { Telemetry } from '../ops/telemetry.js';
 import { bearerToken } from './plugins/bearer.js';
 import type { ReplyCoding } from './plugins/compression.js';
-import { COMPRESS_THRESHOLD_BYTES, compressorFor, negotiatedCoding, varyOnEncoding } from './plugins/compression.js';
+import { compressedHit, negotiatedCoding, varyOnEncoding } from './plugins/compression.js';
 import { readCacheControl } from './plugins/etag.js';
 import { rateLimitHeaders, stashDecision } from './plugins/rate-decision.js';
 import { logCompletion, requestIdFrom, saneId } from './plugins/request-id.js';
@@ -64,6 +66,7 @@ export interface LaneStack {
   /** The access logger (request-id.ts accessLogger); null without a logger. */
   logger: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'> | null;
   slowRequestMs: number;
+  /** CORS origins are configured: then the lane never starts (hit-lane-wiring.ts). */
   corsConfigured: boolean;
   proxyTrusted: boolean;
 }
@@ -152,8 +155,6 @@ export class HitLane {
     if (h.authorization === undefined || h.upgrade !== undefined || h['cache-control'] !== undefined || h.pragma !== undefined) return null;
     if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return null;
     const stack = setup.stack;
-    // @fastify/cors puts Vary: Origin and its Access-Control-* headers on every reply, Origin or not.
-    if (stack !== null && stack.corsConfigured) return null;
     if (stack !== null && stack.proxyTrusted && (h['x-forwarded-for'] !== undefined || h['x-forwarded-proto'] !== undefined || h['x-forwarded-host'] !== undefined)) return null;
     const token = bearerToken(h.authorization);
     if (token === null) return null;
@@ -175,11 +176,8 @@ export class HitLane {
     const coding = setup.stack === null ? null : negotiatedCoding(req.headers);
     const record = setup.cache.freshMemoryHit(org, key);
     if (record !== null) {
-      const hit: Hit = { bytes: record.hitBytes, etag: record.etag, xCache: MEMORY_HIT, coding: null };
-      if (coding !== null && record.hitBytes.length >= COMPRESS_THRESHOLD_BYTES) {
-        const encoded = setup.cache.encodedMemoryHit(key, record, 'fresh', coding, compressorFor(coding));
-        if (encoded !== null) Object.assign(hit, { bytes: encoded, coding });
-      }
+      const encoded = compressedHit(setup.cache, key, record, 'fresh', record.hitBytes, coding);
+      const hit: Hit = encoded === null ? { bytes: record.hitBytes, etag: record.etag, xCache: MEMORY_HIT, coding: null } : { bytes: encoded, etag: record.etag, xCache: MEMORY_HIT, coding };
       return this.send(setup.stack, req, res, match.route, hit, decision, started);
     }
     if (!setup.cache.hasRedis || coding !== null) return this.pass(req, res);

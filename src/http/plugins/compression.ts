@@ -14,6 +14,8 @@ import compress from '@fastify/compress';
 import { negotiate } from '@fastify/accept-negotiator';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
+import type { HitVariant, MemoryRecord } from '../../cache/memory.js';
+import type { TallyCache } from '../../cache/tally-cache.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,6 +47,16 @@ const COMPRESSORS: Readonly<Record<ReplyCoding, (bytes: Buffer) => Buffer>> = {
 /** What the plugin's synchronous path makes of a buffered body. */
 export function compressorFor(coding: ReplyCoding): (bytes: Buffer) => Buffer {
   return COMPRESSORS[coding];
+}
+
+/**
+ * An L1 hit's reply (`bytes`, the record's `variant`) compressed in `coding`, as the plugin would
+ * send it but made once per answer and coding and kept with the entry; null when the reply goes
+ * as it is: no acceptable coding, a body under the threshold, or one compression does not shrink.
+ */
+export function compressedHit(cache: TallyCache, key: string, record: MemoryRecord, variant: HitVariant, bytes: Buffer, coding: ReplyCoding | null): Buffer | null {
+  if (coding === null || bytes.length < COMPRESS_THRESHOLD_BYTES) return null;
+  return cache.encodedMemoryHit(key, record, variant, coding, compressorFor(coding));
 }
 
 /** `Vary: accept-encoding` added to what is there, as @fastify/compress does. */
