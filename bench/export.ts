@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExportRequest } from '../src/export/index.js';
 import type { RawSource } from '../src/export/raw-source.js';
 import { defaultModelPaths, loadCatalog } from '../src/model/load.js';
-import type { BareCell, BenchServer } from './lib/export-server.js';
+import type { BareCell, BenchServer, Download, DownloadTarget } from './lib/export-server.js';
 import { bareXlsx, copyCsv, download, openServer } from './lib/export-server.js';
 import { ensureExportDataset } from './lib/export-dataset.js';
 import { int, mib, progress, ratio, seconds } from './lib/format.js';
@@ -137,13 +137,16 @@ async function rssWorker(request: RssRequest): Promise<void> {
   globalThis.gc?.();
   await sleep(500);
   const idle = process.memoryUsage().rss;
+  const idleHeap = process.memoryUsage().heapUsed;
   let peak = idle;
   let heapUsed = 0;
+  let buffers = 0;
   let duckdb = 0;
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
     peak = Math.max(peak, m.rss);
     heapUsed = Math.max(heapUsed, m.heapUsed);
+    buffers = Math.max(buffers, m.arrayBuffers);
   }, 100);
   const duck = setInterval(() => {
     server.store.query('SELECT sum(memory_usage_bytes) AS b FROM duckdb_memory()', []).then(
@@ -151,14 +154,29 @@ async function rssWorker(request: RssRequest): Promise<void> {
       () => undefined,
     );
   }, 500);
-  const d = await download(server, csv(request.order));
+  // The client runs in a process of its own: its receive buffers are not the server's memory.
+  const client: DownloadRequest = { worker: 'download', target: { port: server.port, token: server.token }, request: csv(request.order) };
+  const d = await runWorker<Download>(new URL(import.meta.url), client);
   clearInterval(sampler);
   clearInterval(duck);
   peak = Math.max(peak, process.memoryUsage().rss);
   const count = await server.store.query('SELECT count(*) AS n FROM events WHERE org_id = $1', [ORG]);
   await server.close();
   const result: RssResult = { order: request.order, jittered: request.jittered, duckdb, heapUsed, idle, peak, rows: Number(count[0]?.['n']), ms: d.ms, bytes: d.bytes };
-  process.send?.(result, undefined, {}, () => process.disconnect());
+  // Run by hand (`tsx bench/export.ts '{"worker":"rss",…}'`): print the result.
+  if (process.send === undefined) console.log(JSON.stringify({ ...result, plusMiB: Math.round((peak - idle) / 2 ** 20), buffersMiB: Math.round(buffers / 2 ** 20), idleHeapMiB: Math.round(idleHeap / 2 ** 20), duckdbMiB: Math.round(duckdb / 2 ** 20) }));
+  else process.send(result, undefined, {}, () => process.disconnect());
+}
+
+interface DownloadRequest {
+  worker: 'download';
+  target: DownloadTarget;
+  request: ExportRequest;
+}
+
+async function downloadWorker(r: DownloadRequest): Promise<void> {
+  const d = await download(r.target, r.request);
+  process.send?.(d, undefined, {}, () => process.disconnect());
 }
 
 // --- report ------------------------------------------------------------------------------------------
@@ -263,7 +281,8 @@ async function main(): Promise<void> {
 }
 
 const arg = process.argv[2];
-const work = arg !== undefined && arg.includes('"worker":"rss"') ? rssWorker(JSON.parse(arg) as RssRequest) : main();
+const worker = (name: string): boolean => arg !== undefined && arg.includes(`"worker":"${name}"`);
+const work = worker('rss') ? rssWorker(JSON.parse(arg as string) as RssRequest) : worker('download') ? downloadWorker(JSON.parse(arg as string) as DownloadRequest) : main();
 work.catch((err: unknown) => {
   console.error(err);
   process.exitCode = 1;

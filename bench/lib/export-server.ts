@@ -71,7 +71,10 @@ export interface Download {
 }
 
 /** POST /exports over a real socket; the body is counted and dropped as fast as it arrives. */
-export function download(server: BenchServer, request: ExportRequest): Promise<Download> {
+/** Where download() connects: a BenchServer, or its port and token handed to another process. */
+export type DownloadTarget = Pick<BenchServer, 'port' | 'token'>;
+
+export function download(server: DownloadTarget, request: ExportRequest): Promise<Download> {
   const body = JSON.stringify(request);
   const started = performance.now();
   return new Promise((resolve, reject) => {

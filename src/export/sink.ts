@@ -3,6 +3,7 @@
  * destination's buffer, so memory stays flat however slowly the client reads. A destination that
  * closes early (client gone) or an aborted export rejects the wait instead of hanging it.
  */
+import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 
 function gone(): Error {
@@ -62,4 +63,89 @@ export function finish(out: Writable): Promise<void> {
       resolve();
     });
   });
+}
+
+/** Reused read buffers of putFile: a file read stream would allocate a fresh one per chunk, left for the GC. */
+const FILE_CHUNK_BYTES = 256 * 1024;
+const FILE_BUFFERS = 4;
+
+/** Up to FILE_BUFFERS buffers; one is handed out again once the write that held it called back. */
+class BufferPool {
+  private readonly free: Buffer[] = [];
+  private allocated = 0;
+  private wake: (() => void) | null = null;
+
+  take(): Buffer | null {
+    const buffer = this.free.pop();
+    if (buffer !== undefined) return buffer;
+    if (this.allocated >= FILE_BUFFERS) return null;
+    this.allocated++;
+    return Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+  }
+
+  give(buffer: Buffer): void {
+    this.free.push(buffer);
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /** Resolves when a buffer comes back; rejects when `out` closes or errors first, or `signal` aborts. */
+  released(out: Writable, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const cleanup = (): void => {
+        this.wake = null;
+        out.off('close', onClose);
+        out.off('error', onError);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onClose = (): void => {
+        cleanup();
+        reject(gone());
+      };
+      const onError = (err: Error): void => {
+        cleanup();
+        reject(err);
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(signal.reason);
+      };
+      if (signal.aborted) return onAbort();
+      if (out.destroyed) return onClose();
+      this.wake = () => {
+        cleanup();
+        resolve();
+      };
+      out.on('close', onClose);
+      out.on('error', onError);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/**
+ * Copies the file at `path` into `out` with backpressure through a few reused buffers, so a
+ * multi-gigabyte part costs the same memory as a small one. A buffer is read into again only
+ * after `out` called back for the write that held it.
+ */
+export async function putFile(out: Writable, path: string, signal: AbortSignal): Promise<void> {
+  const file = await open(path, 'r');
+  const pool = new BufferPool();
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      if (out.destroyed || out.writableEnded) throw gone();
+      const buffer = pool.take();
+      if (buffer === null) {
+        await pool.released(out, signal);
+        continue;
+      }
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      if (!out.write(buffer.subarray(0, bytesRead), () => pool.give(buffer))) await waitForDrain(out, signal);
+    }
+  } finally {
+    await file.close();
+  }
 }

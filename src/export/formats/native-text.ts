@@ -14,13 +14,12 @@
  * back as the same numbers.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../domain/errors.js';
 import { duckdb } from '../../query/index.js';
 import type { Store } from '../../store/port.js';
-import { finish, put } from '../sink.js';
+import { finish, put, putFile } from '../sink.js';
 import type { ExportColumn, RowSource, SqlSelect } from '../types.js';
 import { csvHeader } from './csv.js';
 import { quoteName } from './parquet.js';
@@ -106,7 +105,7 @@ export function nativeTextWriter(store: Store, dir: string, format: TextFormat):
         pending.catch(() => undefined);
         if (header !== null) await put(ctx.out, header, ctx.signal);
         header = null;
-        for await (const chunk of createReadStream(part.file, { highWaterMark: 1 << 20 })) await put(ctx.out, chunk as Buffer, ctx.signal);
+        await putFile(ctx.out, part.file, ctx.signal);
         await rm(part.file, { force: true });
         files.delete(part.file);
         rows += part.rows;

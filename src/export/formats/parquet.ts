@@ -13,14 +13,13 @@
  * Times are TIMESTAMPTZ (instants, isAdjustedToUTC); the export's zone is in the file's metadata.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../domain/errors.js';
 import { duckdb } from '../../query/index.js';
 import type { Store } from '../../store/port.js';
-import { finish, put } from '../sink.js';
+import { finish, put, putFile } from '../sink.js';
 import type { ExportColumn, RowSource, SqlSelect } from '../types.js';
 import type { FormatWriter, WriteContext } from './writer.js';
 
@@ -118,7 +117,8 @@ export function parquetWriter(store: Store, dir: string): FormatWriter {
         rows = await copy(c, { sql: `SELECT * FROM read_parquet([${list}])`, params: parts }, file, metadata);
       }
       ctx.onRows?.(rows);
-      await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), ctx.out, { signal: ctx.signal });
+      await putFile(ctx.out, file, ctx.signal);
+      await finish(ctx.out);
       return rows;
     } finally {
       await Promise.all(temp.map((f) => rm(f, { force: true })));

@@ -54,9 +54,15 @@ export interface DuckDbStoreOptions {
  * - checkpointThreshold: a checkpoint blocks commits while it compresses the WAL into the file,
  *   and each one rewrites the table's last, partly filled row group. DuckDB's 16MB made that
  *   happen every ~90k events; 128MB (~680k events) halves ingest's cost of it, and replaying at
- *   most 128MB of WAL after a crash takes seconds.
+ *   most 128MB of WAL after a crash takes seconds;
+ * - bulkFlushThreshold: DuckDB (built with glibc's malloc here) leaves memory a statement freed,
+ *   e.g. a sort's runs, in malloc's arenas, where it stays resident. After a single free of more
+ *   than this DuckDB hands free memory back to the system. At DuckDB's 512MB it never did for
+ *   Tally's statements: a time-ordered export of 10M events stored roughly in time order (each
+ *   window sorted) grew the process ~100 MiB beyond DuckDB's own accounting; at 1MB it does not
+ *   (16MB did not help). docs/benchmarks.md, bench:export.
  */
-export const DUCKDB_DEFAULTS = { memoryLimit: '256MB', checkpointThreshold: '128MB', idleTrimMs: 10_000 } as const;
+export const DUCKDB_DEFAULTS = { memoryLimit: '256MB', checkpointThreshold: '128MB', bulkFlushThreshold: '1MB', idleTrimMs: 10_000 } as const;
 
 /** DuckDB's memory limit for the instant of an idle trim (idle-trim.ts). */
 const IDLE_MEMORY_LIMIT = '16MB';
@@ -141,6 +147,7 @@ export class DuckDbStore implements Store {
     if (memoryLimit !== undefined) config['memory_limit'] = checkedSize('memoryLimit', memoryLimit);
     const checkpointThreshold = options.checkpointThreshold ?? (memory ? undefined : DUCKDB_DEFAULTS.checkpointThreshold);
     if (checkpointThreshold !== undefined) config['checkpoint_threshold'] = checkedSize('checkpointThreshold', checkpointThreshold);
+    if (!memory) config['allocator_bulk_deallocation_flush_threshold'] = DUCKDB_DEFAULTS.bulkFlushThreshold;
     const idleMs = memory ? 0 : (options.idleTrimMs ?? DUCKDB_DEFAULTS.idleTrimMs);
     const trim = idleMs > 0 && memoryLimit !== undefined ? { idleMs, restoreTo: memoryLimit, ...(options.onIdleTrimError ? { onError: options.onIdleTrimError } : {}) } : null;
     if (options.exportDir === undefined) config['enable_external_access'] = 'false';
