@@ -26,6 +26,9 @@ interface Batch {
   done: Array<(n: number) => void>;
 }
 
+/** Keys per MGET: a batch of GETs larger than this is sent as several. */
+const MGET_KEYS = 256;
+
 const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 export class RedisLayer implements CacheLayer {
@@ -39,6 +42,8 @@ export class RedisLayer implements CacheLayer {
   /** Invalidations of one org queued behind the running one, done together in one index read. */
   private readonly queued = new Map<string, Batch>();
   private readonly running = new Set<string>();
+  /** GETs of the current event-loop turn: key → who waits for it (see get()). */
+  private gets: Map<string, Array<(entry: CacheEntry | null) => void>> | null = null;
 
   constructor(
     readonly client: Redis,
@@ -74,29 +79,71 @@ export class RedisLayer implements CacheLayer {
     return entry !== null && this.now() < entry.expiresAt ? entry : null;
   }
 
-  async get(key: string): Promise<CacheEntry | null> {
-    return (await this.getMany([key]))[0] ?? null;
+  /**
+   * One entry. The GETs asked for during one turn of the event loop go out together when the
+   * turn ends, as one MGET with each distinct key once: under load a dashboard's viewers ask for
+   * the same few keys at once, and one round trip then serves them all (ioredis's autopipelining
+   * flushes on process.nextTick, which runs after every socket callback, so it rarely batches
+   * reads that arrive on different connections).
+   */
+  get(key: string): Promise<CacheEntry | null> {
+    return new Promise((resolve) => {
+      let gets = this.gets;
+      if (gets === null) {
+        gets = this.gets = new Map();
+        setImmediate(() => this.sendGets());
+      }
+      const waiting = gets.get(key);
+      if (waiting === undefined) gets.set(key, [resolve]);
+      else waiting.push(resolve);
+    });
+  }
+
+  private sendGets(): void {
+    const gets = this.gets;
+    this.gets = null;
+    if (gets === null) return;
+    const keys = [...gets.keys()];
+    const settle = (entries: ReadonlyArray<CacheEntry | null>): void => {
+      keys.forEach((key, i) => {
+        const entry = entries[i] ?? null;
+        for (const resolve of gets.get(key) ?? []) {
+          this.count(entry);
+          resolve(entry);
+        }
+      });
+    };
+    this.fetch(keys).then(settle, (err: unknown) => {
+      this.fail(err);
+      settle([]);
+    });
   }
 
   async getMany(keys: readonly string[]): Promise<Array<CacheEntry | null>> {
-    if (keys.length === 0) return [];
-    let values: Array<Buffer | null>;
-    if (!this.connected) {
-      values = keys.map(() => null);
-    } else {
-      try {
-        values = await this.client.mgetBuffer(...keys.map((k) => this.entryKey(k)));
-      } catch (err) {
-        this.fail(err);
-        values = keys.map(() => null);
-      }
-    }
-    const out = values.map((v) => this.fresh(v));
-    for (const e of out) {
-      if (e) this.hits++;
-      else this.misses++;
-    }
+    const out = await this.fetch(keys);
+    for (const e of out) this.count(e);
     return out;
+  }
+
+  private count(entry: CacheEntry | null): void {
+    if (entry) this.hits++;
+    else this.misses++;
+  }
+
+  /** The fresh entries of `keys` (null where missing, expired, or Redis failed), MGETs of at most MGET_KEYS keys. */
+  private async fetch(keys: readonly string[]): Promise<Array<CacheEntry | null>> {
+    if (keys.length === 0) return [];
+    if (!this.connected) return keys.map(() => null);
+    const values: Array<Buffer | null> = [];
+    try {
+      for (let i = 0; i < keys.length; i += MGET_KEYS) {
+        values.push(...(await this.client.mgetBuffer(...keys.slice(i, i + MGET_KEYS).map((k) => this.entryKey(k)))));
+      }
+    } catch (err) {
+      this.fail(err);
+      return keys.map(() => null);
+    }
+    return values.map((v) => this.fresh(v));
   }
 
   async set(key: string, entry: CacheEntry): Promise<void> {

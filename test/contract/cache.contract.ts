@@ -148,5 +148,17 @@ export function cacheLayerContract(name: string, open: (clock: FakeClock) => Pro
       expect(after.hits - before.hits).toBe(1);
       expect(after.misses - before.misses).toBe(1);
     });
+
+    it('answers many concurrent gets of the same and of different keys, each its own, counting every read', async () => {
+      await layer.set('p', entry(clock, 'P', tags('acme')));
+      await layer.set('q', entry(clock, 'Q', tags('acme')));
+      const before = layer.stats();
+      const keys = Array.from({ length: 120 }, (_, i) => ['p', 'q', 'absent'][i % 3] as string);
+      const got = await Promise.all(keys.map((k) => layer.get(k)));
+      expect(got.map((e) => e?.prefix.toString() ?? null)).toEqual(keys.map((k) => (k === 'absent' ? null : k.toUpperCase())));
+      const after = layer.stats();
+      expect(after.hits - before.hits).toBe(80);
+      expect(after.misses - before.misses).toBe(40);
+    });
   });
 }
