@@ -10,19 +10,18 @@ function gone(): Error {
   return new Error('the export destination closed before the export finished');
 }
 
-/** Resolves once `out` has drained below its high-water mark. */
-export function waitForDrain(out: Writable, signal: AbortSignal): Promise<void> {
-  if (!out.writableNeedDrain) return Promise.resolve();
+/**
+ * Resolves when the event `arm` listens for fires (`arm` returns what stops listening); rejects
+ * when `out` closes or errors first, or `signal` aborts. Every listener is removed either way.
+ */
+function until(out: Writable, signal: AbortSignal, arm: (fire: () => void) => () => void): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    let disarm = (): void => undefined;
     const cleanup = (): void => {
-      out.off('drain', onDrain);
+      disarm();
       out.off('close', onClose);
       out.off('error', onError);
       signal.removeEventListener('abort', onAbort);
-    };
-    const onDrain = (): void => {
-      cleanup();
-      resolve();
     };
     const onClose = (): void => {
       cleanup();
@@ -38,10 +37,22 @@ export function waitForDrain(out: Writable, signal: AbortSignal): Promise<void> 
     };
     if (signal.aborted) return onAbort();
     if (out.destroyed) return onClose();
-    out.on('drain', onDrain);
+    disarm = arm(() => {
+      cleanup();
+      resolve();
+    });
     out.on('close', onClose);
     out.on('error', onError);
     signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Resolves once `out` has drained below its high-water mark. */
+export function waitForDrain(out: Writable, signal: AbortSignal): Promise<void> {
+  if (!out.writableNeedDrain) return Promise.resolve();
+  return until(out, signal, (fire) => {
+    out.on('drain', fire);
+    return () => out.off('drain', fire);
   });
 }
 
@@ -92,34 +103,11 @@ class BufferPool {
 
   /** Resolves when a buffer comes back; rejects when `out` closes or errors first, or `signal` aborts. */
   released(out: Writable, signal: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const cleanup = (): void => {
+    return until(out, signal, (fire) => {
+      this.wake = fire;
+      return () => {
         this.wake = null;
-        out.off('close', onClose);
-        out.off('error', onError);
-        signal.removeEventListener('abort', onAbort);
       };
-      const onClose = (): void => {
-        cleanup();
-        reject(gone());
-      };
-      const onError = (err: Error): void => {
-        cleanup();
-        reject(err);
-      };
-      const onAbort = (): void => {
-        cleanup();
-        reject(signal.reason);
-      };
-      if (signal.aborted) return onAbort();
-      if (out.destroyed) return onClose();
-      this.wake = () => {
-        cleanup();
-        resolve();
-      };
-      out.on('close', onClose);
-      out.on('error', onError);
-      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 }
