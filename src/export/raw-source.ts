@@ -8,9 +8,9 @@
  * the whole export: order `time` reads in time windows (time-windows.ts), oldest first, on DuckDB
  * each limited to the rowids of the blocks that hold its times, and windows already stored in
  * time order read unsorted in storage order (DuckDB returns a plain SELECT in insertion order,
- * `preserve_insertion_order` being on); order `none` reads in storage
- * order, on DuckDB in ranges of `rowid` (a pseudo-column DuckDB filters on without scanning other
- * ranges), elsewhere with a single statement.
+ * `preserve_insertion_order` being on); order `none` reads in storage order, on DuckDB in ranges
+ * of `rowid` (a pseudo-column DuckDB filters on without scanning other ranges), elsewhere with a
+ * single statement.
  */
 import type { Dialect, TimeSpan } from '../query/index.js';
 import { SqlBuilder, compileFilters, eventsCondition } from '../query/index.js';

@@ -56,10 +56,15 @@ export function waitForDrain(out: Writable, signal: AbortSignal): Promise<void> 
   });
 }
 
-/** Writes `data`, then waits while the destination's buffer is full. */
-export async function put(out: Writable, data: string | Buffer, signal: AbortSignal): Promise<void> {
+/** Throws when the export was aborted or `out` can take no more. */
+function assertWritable(out: Writable, signal: AbortSignal): void {
   signal.throwIfAborted();
   if (out.destroyed || out.writableEnded) throw gone();
+}
+
+/** Writes `data`, then waits while the destination's buffer is full. */
+export async function put(out: Writable, data: string | Buffer, signal: AbortSignal): Promise<void> {
+  assertWritable(out, signal);
   if (!out.write(data)) await waitForDrain(out, signal);
 }
 
@@ -122,8 +127,7 @@ export async function putFile(out: Writable, path: string, signal: AbortSignal):
   const pool = new BufferPool();
   try {
     for (;;) {
-      signal.throwIfAborted();
-      if (out.destroyed || out.writableEnded) throw gone();
+      assertWritable(out, signal);
       const buffer = pool.take();
       if (buffer === null) {
         await pool.released(out, signal);

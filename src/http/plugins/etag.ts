@@ -58,15 +58,15 @@ export async function registerEtag(app: FastifyInstance): Promise<void> {
   await app.register(etag, { algorithm: 'sha1' });
 }
 
-/**
- * Part of the stack's final onSend hook (after @fastify/etag's): no ETag on writes and errors,
- * which are `no-store`; reads get their route's Cache-Control. A route's own header wins.
- */
 /** Cache-Control of a successful read: the route's own, else DEFAULT_READ_CACHE_CONTROL. */
 export function readCacheControl(routeCacheControl: string | undefined): string {
   return routeCacheControl ?? DEFAULT_READ_CACHE_CONTROL;
 }
 
+/**
+ * Part of the stack's final onSend hook (after @fastify/etag's): no ETag on writes and errors,
+ * which are `no-store`; reads get their route's Cache-Control. A route's own header wins.
+ */
 export function applyCacheHeaders(request: FastifyRequest, reply: FastifyReply): void {
   const status = reply.statusCode;
   if (!isRead(request) || (status !== 200 && status !== 304)) {

@@ -84,13 +84,13 @@ export async function securityHeaders(): Promise<SecurityHeaders> {
   return { document, api };
 }
 
-/** Part of the stack's final onSend hook: the content type is known by then. */
 /** The security headers of a reply: helmet's document set for HTML, the API set otherwise; HSTS over TLS. */
 export function securityHeaderSet(headers: SecurityHeaders, contentType: unknown, https: boolean): Readonly<Record<string, string>> {
   const set = typeof contentType === 'string' && contentType.startsWith('text/html') ? headers.document : headers.api;
   return https ? { ...set, 'strict-transport-security': HSTS } : set;
 }
 
+/** Part of the stack's final onSend hook: the content type is known by then. */
 export function applySecurityHeaders(headers: SecurityHeaders, request: FastifyRequest, reply: FastifyReply): void {
   reply.headers(securityHeaderSet(headers, reply.getHeader('content-type'), request.protocol === 'https'));
 }
