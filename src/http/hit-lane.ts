@@ -41,7 +41,7 @@ import type { ReplyCoding } from './plugins/compression.js';
 import { compressedHit, negotiatedCoding, varyOnEncoding } from './plugins/compression.js';
 import { readCacheControl } from './plugins/etag.js';
 import { rateLimitHeaders, stashDecision } from './plugins/rate-decision.js';
-import { logCompletion, requestIdFrom, saneId } from './plugins/request-id.js';
+import { accessLine, logCompletion, requestIdFrom, saneId } from './plugins/request-id.js';
 import type { SecurityHeaders } from './plugins/security.js';
 import { securityHeaderSet } from './plugins/security.js';
 
@@ -225,9 +225,7 @@ export class HitLane {
     stack.telemetry.recordRequest('GET', route.route, status, elapsed);
     if (stack.logger === null) return;
     // The bindings Fastify's request logger carries (reqId; correlationId when the client sent one).
-    const bindings = ids.correlationId === ids.id ? { reqId: ids.id } : { reqId: ids.id, correlationId: ids.correlationId };
-    logCompletion(stack.logger, stack.logger, null, {
-      ...bindings,
+    const line = accessLine(ids.id, ids.correlationId, {
       method: 'GET',
       route: route.route,
       path: (req.url ?? '').split('?', 1)[0] ?? '',
@@ -235,7 +233,8 @@ export class HitLane {
       durationMs: Math.round(elapsed * 100) / 100,
       org: route.org,
       ip: req.socket.remoteAddress ?? '',
-    }, stack.slowRequestMs);
+    });
+    logCompletion(stack.logger, stack.logger, null, line, stack.slowRequestMs);
   }
 }
 

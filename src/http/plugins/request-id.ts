@@ -65,8 +65,34 @@ export interface CompletionLine {
 
 type LineLogger = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 
-/** The request's log bindings (as Fastify's request logger carries them), then the line. */
-export type BoundLine = CompletionLine & { reqId: string; correlationId?: string };
+/**
+ * The request's log bindings (as Fastify's request logger carries them), then the line. Built as
+ * one object literal of a fixed shape (`accessLine`): on Node 20 an object spread in this
+ * per-request path (`{ ...bindings, method, … }`) cost about 20 µs of CPU per request under load
+ * (bench:middleware), far more than writing the line. pino leaves undefined fields out.
+ */
+export interface BoundLine extends CompletionLine {
+  reqId: string;
+  /** Only when the client sent its own (else the request id is the correlation id). */
+  correlationId: string | undefined;
+  slow?: true;
+  err?: Error;
+}
+
+/** The access line of a request: `correlationId` is logged only when it differs from `reqId`. */
+export function accessLine(reqId: string, correlationId: string | undefined, l: CompletionLine): BoundLine {
+  return {
+    reqId,
+    correlationId: correlationId === reqId ? undefined : correlationId,
+    method: l.method,
+    route: l.route,
+    path: l.path,
+    status: l.status,
+    durationMs: l.durationMs,
+    org: l.org,
+    ip: l.ip,
+  };
+}
 
 /**
  * The logger for access lines: a child without redaction. An access line holds only the fixed,
@@ -78,11 +104,15 @@ export function accessLogger(root: FastifyBaseLogger): LineLogger {
   return root.child({}, { redact: [] });
 }
 
-/** Errors at error level (redacted), slow requests as warnings, the rest at info. */
+/** Errors at error level (redacted), slow requests as warnings, the rest at info. `line` is the caller's own, marked in place. */
 export function logCompletion(access: LineLogger, redacted: LineLogger, error: Error | null | undefined, line: BoundLine, slowRequestMs: number): void {
-  if (error) redacted.error({ ...line, err: error }, 'request errored');
-  else if (line.durationMs >= slowRequestMs) access.warn({ ...line, slow: true }, 'slow request');
-  else access.info(line, 'request completed');
+  if (error) {
+    line.err = error;
+    redacted.error(line, 'request errored');
+  } else if (line.durationMs >= slowRequestMs) {
+    line.slow = true;
+    access.warn(line, 'slow request');
+  } else access.info(line, 'request completed');
 }
 
 /**
@@ -112,10 +142,8 @@ export class RequestObserver extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     this.observe(request, reply);
-    const correlationId = request.correlationId;
-    const line: BoundLine = {
-      reqId: request.id,
-      ...(correlationId && correlationId !== request.id ? { correlationId } : {}),
+    // correlationId is '' when the request ended before the onRequest hook ran.
+    const line = accessLine(request.id, request.correlationId || undefined, {
       method: request.method,
       route: request.routeOptions.url ?? null,
       path: request.url.split('?', 1)[0] ?? '',
@@ -123,7 +151,7 @@ export class RequestObserver extends LogController {
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
       org: request.principal?.org ?? null,
       ip: request.ip,
-    };
+    });
     // The request's own logger only for errors; created once, the access logger has no bindings.
     this.access ??= accessLogger(request.server.log);
     logCompletion(this.access, request.log, error, line, this.slowRequestMs);
