@@ -68,6 +68,9 @@ export async function helmetHeaders(): Promise<Record<string, string>> {
 export interface SecurityHeaders {
   document: Record<string, string>;
   api: Record<string, string>;
+  /** The same sets with HSTS, for replies over TLS: made once, not spread per request. */
+  documentTls: Record<string, string>;
+  apiTls: Record<string, string>;
 }
 
 /** helmet's set for documents; the API subset, with a CSP that allows nothing, for the rest. */
@@ -81,13 +84,14 @@ export async function securityHeaders(): Promise<SecurityHeaders> {
     ...pick('referrer-policy'),
     ...pick('cross-origin-resource-policy'),
   };
-  return { document, api };
+  return { document, api, documentTls: { ...document, 'strict-transport-security': HSTS }, apiTls: { ...api, 'strict-transport-security': HSTS } };
 }
 
 /** The security headers of a reply: helmet's document set for HTML, the API set otherwise; HSTS over TLS. */
 export function securityHeaderSet(headers: SecurityHeaders, contentType: unknown, https: boolean): Readonly<Record<string, string>> {
-  const set = typeof contentType === 'string' && contentType.startsWith('text/html') ? headers.document : headers.api;
-  return https ? { ...set, 'strict-transport-security': HSTS } : set;
+  const html = typeof contentType === 'string' && contentType.startsWith('text/html');
+  if (https) return html ? headers.documentTls : headers.apiTls;
+  return html ? headers.document : headers.api;
 }
 
 /** Part of the stack's final onSend hook: the content type is known by then. */

@@ -1,12 +1,13 @@
+import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { accessLine, logCompletion } from '../../../src/http/plugins/request-id.js';
 
-type Logged = { level: 'info' | 'warn' | 'error'; obj: Record<string, unknown>; msg: string };
-
-function recorder(): { logged: Logged[]; logger: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void; error: (o: object, m: string) => void } } {
-  const logged: Logged[] = [];
-  const at = (level: Logged['level']) => (obj: object, msg: string) => logged.push({ level, obj: { ...obj } as Record<string, unknown>, msg });
-  return { logged, logger: { info: at('info'), warn: at('warn'), error: at('error') } };
+/** A real pino logger whose lines are kept, parsed. */
+function recorder(): { logged: Record<string, unknown>[]; logger: Logger } {
+  const logged: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) });
+  return { logged, logger };
 }
 
 const fields = { method: 'GET', route: '/api/v1/query', path: '/api/v1/query', status: 200, durationMs: 3.5, org: 'acme', ip: '127.0.0.1' };
@@ -31,13 +32,14 @@ describe('access line', () => {
     logCompletion(logger, logger, null, accessLine('b', undefined, { ...fields, durationMs: 1000 }), 1000);
     const err = new Error('boom');
     logCompletion(logger, logger, err, accessLine('c', undefined, fields), 1000);
-    expect(logged.map((l) => [l.level, l.msg, l.obj['reqId']])).toEqual([
-      ['info', 'request completed', 'a'],
-      ['warn', 'slow request', 'b'],
-      ['error', 'request errored', 'c'],
+    expect(logged.map((l) => [l['level'], l['msg'], l['reqId']])).toEqual([
+      [30, 'request completed', 'a'],
+      [40, 'slow request', 'b'],
+      [50, 'request errored', 'c'],
     ]);
-    expect(logged[0]?.obj['slow']).toBeUndefined();
-    expect(logged[1]?.obj['slow']).toBe(true);
-    expect(logged[2]?.obj['err']).toBe(err);
+    expect(logged[0]).not.toHaveProperty('slow');
+    expect(logged[0]).not.toHaveProperty('correlationId');
+    expect(logged[1]?.['slow']).toBe(true);
+    expect(logged[2]?.['err']).toMatchObject({ message: 'boom' });
   });
 });
