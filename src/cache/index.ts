@@ -70,7 +70,8 @@ export async function openCache(options: OpenCacheOptions): Promise<TallyCache> 
     onRule: (rule) => layered.invalidator.applyRemote(rule),
     onResync: () => layered.invalidator.resync(),
     onError,
-  });
+    sendAck: (channel, text) => void redis.publish(text, channel),
+  }, config.peerAckTimeoutMs);
   layered.invalidator.bus = bus;
   cache = new TallyCache({ config, layered, version: options.version, clients: { main, subscriber }, bus });
   const wait = options.connectWaitMs ?? 2000;

@@ -76,7 +76,8 @@ export class Invalidator {
     // Rules Redis missed go first, so that it never holds an answer older than one it dropped.
     if (this.deferred.size > 0 && redis.connected) await this.replay();
     const n = await redis.invalidate(rule);
-    const sent = n >= 0 && (this.bus === null || (await redis.publish(this.bus.encode(rule))));
+    // With a bus, this waits until the other instances dropped their L1 copies (pubsub.ts).
+    const sent = n >= 0 && (this.bus === null || (await this.bus.announce(rule, (text) => redis.publish(text))));
     if (n < 0 || !sent) this.deferred.add(rule);
     if (n > 0) this.counters.redisInvalidated += n;
     return Math.max(0, n);

@@ -243,14 +243,14 @@ export class RedisLayer implements CacheLayer {
     }
   }
 
-  async publish(message: string): Promise<boolean> {
-    if (!this.connected) return false;
+  /** The number of subscribers Redis delivered `message` to, or -1 when it could not be sent. */
+  async publish(message: string, channel = this.channel): Promise<number> {
+    if (!this.connected) return -1;
     try {
-      await this.client.publish(this.channel, message);
-      return true;
+      return await this.client.publish(channel, message);
     } catch (err) {
       this.fail(err);
-      return false;
+      return -1;
     }
   }
 

@@ -18,7 +18,7 @@ export interface CacheStats {
   bypassed: number;
   unstored: number;
   buckets: { hits: number; misses: number; hitRate: number | null };
-  invalidations: { local: number; remote: number; memoryEntries: number; redisEntries: number; pending: number; resyncs: number };
+  invalidations: { local: number; remote: number; memoryEntries: number; redisEntries: number; pending: number; resyncs: number; peerAckTimeouts: number };
   warming: { runs: number };
 }
 
@@ -65,6 +65,7 @@ export function cacheStats(cache: LayeredCache, bus: InvalidationBus | null, war
       redisEntries: c.redisInvalidated,
       pending: cache.invalidator.pending,
       resyncs: c.resyncs,
+      peerAckTimeouts: bus?.ackTimeouts ?? 0,
     },
     warming: { runs: warmer.runs },
   };

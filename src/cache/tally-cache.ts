@@ -77,6 +77,11 @@ export class TallyCache {
       : null;
   }
 
+  /** The command and pub/sub connections (null without Redis), for health checks and tests. */
+  get redisClients(): { main: Redis; subscriber: Redis } | null {
+    return this.parts.clients;
+  }
+
   setLogger(logger: CacheLogger): void {
     this.logger = logger;
   }

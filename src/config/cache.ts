@@ -24,6 +24,8 @@ export interface CacheConfig {
   redisPrefix: string;
   /** A Redis cache command not answered within this counts as a miss. */
   redisTimeoutMs: number;
+  /** How long an invalidation (an ingest's reply) waits for the other instances to drop their L1 copies. */
+  peerAckTimeoutMs: number;
   /** Popular answers kept warm per org; 0 = no warming. */
   warmTop: number;
   warmIntervalSeconds: number;
@@ -46,6 +48,7 @@ export function defaultCacheConfig(): CacheConfig {
     memoryMaxEntries: 10_000,
     redisPrefix: 'tally:cache:',
     redisTimeoutMs: 250,
+    peerAckTimeoutMs: 250,
     warmTop: 20,
     warmIntervalSeconds: 300,
     warmDelayMs: 250,
@@ -91,6 +94,7 @@ export function readCacheConfig(env: Env): CacheConfig {
     memoryMaxEntries: readInt(env, 'TALLY_CACHE_MEMORY_ENTRIES', d.memoryMaxEntries, 1, 10_000_000),
     redisPrefix: prefix,
     redisTimeoutMs: readInt(env, 'TALLY_CACHE_REDIS_TIMEOUT_MS', d.redisTimeoutMs, 10, 60_000),
+    peerAckTimeoutMs: readInt(env, 'TALLY_CACHE_PEER_ACK_TIMEOUT_MS', d.peerAckTimeoutMs, 0, 60_000),
     warmTop: readInt(env, 'TALLY_CACHE_WARM_TOP', d.warmTop, 0, 1000),
     warmIntervalSeconds: readInt(env, 'TALLY_CACHE_WARM_INTERVAL', d.warmIntervalSeconds, 0, day),
     warmDelayMs: readInt(env, 'TALLY_CACHE_WARM_DELAY_MS', d.warmDelayMs, 0, 600_000),

@@ -1,24 +1,28 @@
 /**
  * Two app instances sharing one Redis (the machine's server, a key prefix of this run): an answer
  * computed on one is an L2 hit on the other, concurrent misses run once, and an ingest on A makes
- * B's next read fresh (A drops the L2 entries, B its L1 entries through pub/sub).
+ * B's next read fresh (A drops the L2 entries, B its L1 entries through pub/sub, and A replies
+ * once B answered that it did).
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { QuerySpec } from '../../../src/domain/query.js';
 import { FIXTURE_END, fixtureEvents } from '../../fixtures/events.js';
 import type { Cluster } from './cluster.js';
 import { createCluster } from './cluster.js';
+import type { QueryReply } from './helpers.js';
 import { ingest, postQuery, recordStatements } from './helpers.js';
 import { SHARED_REDIS_URL, dropPrefix, testPrefix } from '../../fixtures/redis.js';
 
 const DAY = 86_400_000;
+const PEER_ACK_TIMEOUT_MS = 150;
 const prefix = testPrefix('two-instances');
 let cluster: Cluster;
 let token: string;
 let statements: ReturnType<typeof recordStatements>;
 
 beforeAll(async () => {
-  cluster = await createCluster({ size: 2, redisUrl: SHARED_REDIS_URL, prefix, now: FIXTURE_END });
+  cluster = await createCluster({ size: 2, redisUrl: SHARED_REDIS_URL, prefix, now: FIXTURE_END, cache: { peerAckTimeoutMs: PEER_ACK_TIMEOUT_MS } });
   await cluster.seed('acme', fixtureEvents(600));
   token = await cluster.token('acme');
   statements = recordStatements(cluster.store);
@@ -28,6 +32,12 @@ afterAll(async () => {
   await dropPrefix(prefix);
 });
 beforeEach(() => statements.reset());
+
+/** Stops reading from `client`'s socket for `ms`: what it is sent waits in the socket meanwhile. */
+function holdFor(client: Redis, ms: number): void {
+  client.stream.pause();
+  setTimeout(() => client.stream.resume(), ms);
+}
 
 const A = () => cluster.instances[0]!.app;
 const B = () => cluster.instances[1]!.app;
@@ -48,22 +58,42 @@ describe('two instances on one Redis', () => {
     expect(new Set(replies.map((r) => JSON.stringify(r.body.rows))).size).toBe(1);
   });
 
-  it('an ingest on A makes the next read on B fresh', async () => {
+  it('an ingest on A makes the next read on B fresh, every time', async () => {
     const key = await cluster.ingestKey('acme');
     const spec: QuerySpec = { metrics: ['payments'], timeRange: { preset: '7d' }, granularity: '1d' };
-    const before = await postQuery(B(), token, spec); // computed on B: in B's L1 and in Redis
-    expect((await postQuery(B(), token, spec)).body.meta.cache.layer).toBe('memory');
-    await ingest(A(), key, [{ event: 'payment.completed', timestamp: FIXTURE_END - 2 * DAY, props: { amount: 3 } }]);
-    // A replies once Redis took the notice; B drops its L1 copy when the notice reaches its
-    // subscriber connection — within milliseconds, but not ordered with B's reads (docs/cache.md).
-    let after = await postQuery(B(), token, spec);
-    for (let tries = 0; after.body.meta.cache.hit && tries < 50; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      after = await postQuery(B(), token, spec);
+    const total = (r: QueryReply): number => r.body.rows.reduce((n, row) => n + (row['payments'] as number), 0);
+    let expected = total(await postQuery(B(), token, spec)); // computed on B: in B's L1 and in Redis
+    // A replies only once B answered that it dropped its L1 copy (pubsub.ts), so B's very next
+    // read, with no wait at all, is a miss with the new event. Repeated: a race would show.
+    // Every fifth round, B's pub/sub connection is held for 60 ms (a busy instance): the notice
+    // reaches B after A has committed — A must still not reply before B dropped its copy.
+    const notices = cluster.instances[1]!.cache.redisClients!.subscriber;
+    for (let round = 0; round < 20; round++) {
+      expect((await postQuery(B(), token, spec)).body.meta.cache.layer).toBe('memory');
+      if (round % 5 === 0) holdFor(notices, 60);
+      await ingest(A(), key, [{ event: 'payment.completed', timestamp: FIXTURE_END - 2 * DAY, props: { amount: 3 } }]);
+      const after = await postQuery(B(), token, spec);
+      expect(after.body.meta.cache.hit).toBe(false);
+      expect(total(after)).toBe(++expected);
     }
-    expect(after.body.meta.cache.hit).toBe(false);
-    const total = (r: typeof before): number => r.body.rows.reduce((n, row) => n + (row['payments'] as number), 0);
-    expect(total(after)).toBe(total(before) + 1);
+    expect(cluster.instances[0]!.cache.stats().invalidations.peerAckTimeouts).toBe(0);
+  });
+
+  it('an instance that never answers delays an ingest by the answer timeout only, and is counted', async () => {
+    const key = await cluster.ingestKey('acme');
+    const silent = new Redis(SHARED_REDIS_URL, { lazyConnect: true });
+    await silent.connect();
+    try {
+      await silent.subscribe(`${prefix}invalidate`); // receives notices, never answers
+      const before = cluster.instances[0]!.cache.stats().invalidations.peerAckTimeouts;
+      const started = performance.now();
+      await ingest(A(), key, [{ event: 'payment.failed', timestamp: FIXTURE_END - DAY }]);
+      const took = performance.now() - started;
+      expect(cluster.instances[0]!.cache.stats().invalidations.peerAckTimeouts).toBe(before + 1);
+      expect(took).toBeGreaterThanOrEqual(PEER_ACK_TIMEOUT_MS - 5);
+    } finally {
+      silent.disconnect();
+    }
   });
 
   it('keeps entries on B that an ingest on A cannot change', async () => {
@@ -80,7 +110,7 @@ describe('two instances on one Redis', () => {
     await postQuery(B(), token, spec);
     const res = await A().inject({ method: 'POST', url: '/api/v1/cache/invalidate', headers: { authorization: `Bearer ${admin}` }, payload: { metrics: ['buyers'] } });
     expect(res.statusCode).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 20)); // an admin request has no ordering with B's reads
+    // Like an ingest, the admin request replies once B answered.
     expect((await postQuery(B(), token, spec)).body.meta.cache.hit).toBe(false);
   });
 });

@@ -6,7 +6,8 @@ import { ConfigError, loadConfig } from '../../../src/config/index.js';
 describe('cache configuration', () => {
   it('has documented defaults and is part of loadConfig', () => {
     const c = loadConfig({}).cache;
-    expect(c).toMatchObject({ enabled: true, ttlSeconds: 60, swrSeconds: 0, memoryMaxBytes: 64 * 1024 * 1024, redisPrefix: 'tally:cache:', redisTimeoutMs: 250, warmTop: 20 });
+    expect(c).toMatchObject({ enabled: true, ttlSeconds: 60, swrSeconds: 0, memoryMaxBytes: 64 * 1024 * 1024, redisPrefix: 'tally:cache:', redisTimeoutMs: 250, peerAckTimeoutMs: 250, warmTop: 20 });
+    expect(readCacheConfig({ TALLY_CACHE_PEER_ACK_TIMEOUT_MS: '40' }).peerAckTimeoutMs).toBe(40);
     expect(endpointPolicy(c, 'query')).toEqual({ ttlSeconds: 60, swrSeconds: 0 });
     expect(endpointPolicy(c, 'summary')).toEqual({ ttlSeconds: 60, swrSeconds: 5 });
     expect(endpointPolicy(c, 'realtime')).toEqual({ ttlSeconds: 5, swrSeconds: 0 });
@@ -29,6 +30,7 @@ describe('cache configuration', () => {
     ['TALLY_CACHE', 'maybe'],
     ['TALLY_CACHE_PREFIX', 'has space'],
     ['TALLY_CACHE_REDIS_TIMEOUT_MS', '1'],
+    ['TALLY_CACHE_PEER_ACK_TIMEOUT_MS', '-5'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => readCacheConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => readCacheConfig({ [name]: value })).toThrowError(new RegExp(name));
