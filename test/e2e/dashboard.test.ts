@@ -1,12 +1,14 @@
 /**
  * The dashboard in a real browser: Debian's chromium driven by playwright-core against a real app
  * (buildApp over an in-memory DuckDB with the three demo datasets) listening on a real port and
- * serving web/dist. Saves desktop and 375 px screenshots of every view to docs/screenshots/.
+ * serving web/dist. Takes desktop and 375 px screenshots of every view: into docs/screenshots/ with
+ * TALLY_UPDATE_SCREENSHOTS=1, otherwise into a temporary folder (a test run leaves the checkout as it was).
  * Skipped, with a message, only when /usr/bin/chromium is absent (.ci/run installs it).
  */
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +23,8 @@ import type { TestApp } from '../fixtures/app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SHOTS = path.join(root, 'docs', 'screenshots');
+const UPDATE_SHOTS = process.env['TALLY_UPDATE_SCREENSHOTS'] === '1';
+const SHOTS = UPDATE_SHOTS ? path.join(root, 'docs', 'screenshots') : path.join(os.tmpdir(), `tally-e2e-shots-${process.pid}`);
 const ORG = 'e2e';
 const USER = { email: 'e2e@tally.local', password: 'e2e-password-123' };
 const DESKTOP = { width: 1280, height: 800 };
@@ -98,6 +101,7 @@ describe.skipIf(!hasChromium)('dashboard in chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await t?.close();
+    if (!UPDATE_SHOTS) await rm(SHOTS, { recursive: true, force: true });
   });
 
   it('serves the built app with long-lived assets and an SPA fallback, never shadowing the API', async () => {
