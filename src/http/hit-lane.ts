@@ -6,7 +6,8 @@
  * handler, onSend hooks) costs more than the hit itself, so the lane answers those reads straight
  * from Node's request callback — with what the full stack would send: the same body, x-cache and
  * ETag (and 304 on If-None-Match), request ids, security headers, Cache-Control,
- * X-Response-Time, rate-limit headers, metrics and the access log line.
+ * X-Response-Time, rate-limit headers, metrics and the access log line. Its replies are written
+ * together at the end of the event-loop turn that read their requests (reply-batch.ts).
  *
  * Only what the lane can prove it may answer is taken; everything else goes to Fastify unchanged:
  * - the slow path learns the URLs: cachedRead calls remember() after it answered a GET for a
@@ -41,6 +42,7 @@ import type { ReplyCoding } from './plugins/compression.js';
 import { compressedHit, negotiatedCoding, varyOnEncoding } from './plugins/compression.js';
 import { readCacheControl } from './plugins/etag.js';
 import { rateLimitHeaders, stashDecision } from './plugins/rate-decision.js';
+import { ReplyBatch } from './reply-batch.js';
 import { accessLine, logCompletion, requestIdFrom, saneId } from './plugins/request-id.js';
 import type { SecurityHeaders } from './plugins/security.js';
 import { securityHeaderSet } from './plugins/security.js';
@@ -100,6 +102,7 @@ export class HitLane {
   private readonly routes = new Map<string, LaneRoute>();
   private setup: LaneSetup | null = null;
   private next: NodeHandler | null = null;
+  private readonly replies = new ReplyBatch();
   served = 0;
 
   /** For Fastify's serverFactory: the lane first, Fastify's handler for everything else. */
@@ -203,8 +206,8 @@ export class HitLane {
     const elapsed = performance.now() - started;
     if (stack !== null) headers['x-response-time'] = `${elapsed.toFixed(2)}ms`;
     if (status === 200) headers['content-length'] = hit.bytes.length;
-    res.writeHead(status, headers);
-    res.end(status === 200 ? hit.bytes : undefined);
+    // Written with the other lane replies of this event-loop turn, at its end (reply-batch.ts).
+    this.replies.send(res, status, headers, status === 200 ? hit.bytes : undefined);
     if (stack !== null && ids !== null) this.observe(stack, req, route, status, elapsed, ids);
   }
 
