@@ -105,10 +105,11 @@ function teachHitLane(request: FastifyRequest, key: string, org: string): void {
   const lane = request.server.hitLane;
   const p = request.principal;
   if (!lane || request.method !== 'GET' || request.credentialSource !== 'bearer' || p?.kind !== 'user' || p.userId !== undefined) return;
-  const token = bearerToken(request.headers.authorization ?? '');
+  const authorization = request.headers.authorization;
+  const token = authorization === undefined ? null : bearerToken(authorization);
   const config = request.routeOptions.config;
-  if (token === null || config.permission === undefined || request.routeOptions.url === undefined) return;
-  lane.remember(token, request.url, {
+  if (authorization === undefined || token === null || config.permission === undefined || request.routeOptions.url === undefined) return;
+  lane.remember(authorization, token, request.url, {
     key,
     org,
     route: request.routeOptions.url,

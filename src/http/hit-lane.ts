@@ -11,8 +11,9 @@
  *
  * Only what the lane can prove it may answer is taken; everything else goes to Fastify unchanged:
  * - the slow path learns the URLs: cachedRead calls remember() after it answered a GET for a
- *   bearer JWT, recording which cache entry (key) that token and URL map to. A route's key input
- *   is a function of the URL and the principal (cached-read.ts), and the token fixes the principal;
+ *   bearer JWT, recording which cache entry (key) that Authorization header (its token) and URL
+ *   map to. A route's key input is a function of the URL and the principal (cached-read.ts), and
+ *   the token fixes the principal;
  * - the token must still be in the verifier's cache (verified, unexpired) and be an API token,
  *   not a login session (whose status and role are looked up on every request);
  * - the role must still allow the route's permission (auth/policy.ts decide);
@@ -37,7 +38,6 @@ import type { TallyCache } from '../cache/tally-cache.js';
 import type { RateClass } from '../config/ops.js';
 import type { RateDecision, RateLimiter } from '../ops/rate-limit/rate-limiter.js';
 import type { Telemetry } from '../ops/telemetry.js';
-import { bearerToken } from './plugins/bearer.js';
 import type { ReplyCoding } from './plugins/compression.js';
 import { compressedHit, negotiatedCoding, varyOnEncoding } from './plugins/compression.js';
 import { readCacheControl } from './plugins/etag.js';
@@ -58,6 +58,12 @@ export interface LaneRoute {
   permission: Permission;
   rateClass: RateClass | 'none';
   cacheControl: string | undefined;
+}
+
+interface LearnedRoute {
+  /** The JWT of the Authorization header it was learned under. */
+  token: string;
+  route: LaneRoute;
 }
 
 /** What the production stack adds to a reply; null = the stack is off (middleware: false). */
@@ -98,8 +104,13 @@ function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
 }
 
 export class HitLane {
-  /** Insertion-ordered and bounded: the oldest learned URL goes first (a Map lookup is cheaper than an LRU's). */
-  private readonly routes = new Map<string, LaneRoute>();
+  /**
+   * Authorization header → URL → what the slow path learned. Keyed by the header as sent, so a
+   * lookup neither parses it nor builds a key string. Insertion-ordered and bounded: the oldest
+   * learned header goes first (a Map lookup is cheaper than an LRU's).
+   */
+  private readonly routes = new Map<string, Map<string, LearnedRoute>>();
+  private learned = 0;
   private setup: LaneSetup | null = null;
   private next: NodeHandler | null = null;
   private readonly replies = new ReplyBatch();
@@ -120,14 +131,29 @@ export class HitLane {
   stop(): void {
     this.setup = null;
     this.routes.clear();
+    this.learned = 0;
   }
 
-  /** Called by cachedRead after the slow path answered a GET of a bearer JWT from the cache. */
-  remember(token: string, url: string, route: LaneRoute): void {
+  /**
+   * Called by cachedRead after the slow path answered a GET of a bearer JWT from the cache:
+   * `authorization` is the request's header, `token` the JWT in it.
+   */
+  remember(authorization: string, token: string, url: string, route: LaneRoute): void {
     if (this.setup === null) return;
-    const id = `${token}\n${url}`;
-    if (!this.routes.has(id) && this.routes.size >= ROUTES_MAX) this.routes.delete(this.routes.keys().next().value as string);
-    this.routes.set(id, route);
+    let urls = this.routes.get(authorization);
+    if (urls === undefined) {
+      while (this.learned >= ROUTES_MAX && this.routes.size > 0) this.forgetOldest();
+      urls = new Map();
+      this.routes.set(authorization, urls);
+    }
+    if (!urls.has(url)) this.learned++;
+    urls.set(url, { token, route });
+  }
+
+  private forgetOldest(): void {
+    const [oldest, urls] = this.routes.entries().next().value as [string, Map<string, LearnedRoute>];
+    this.learned -= urls.size;
+    this.routes.delete(oldest);
   }
 
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
@@ -159,10 +185,9 @@ export class HitLane {
     if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return null;
     const stack = setup.stack;
     if (stack !== null && stack.proxyTrusted && (h['x-forwarded-for'] !== undefined || h['x-forwarded-proto'] !== undefined || h['x-forwarded-host'] !== undefined)) return null;
-    const token = bearerToken(h.authorization);
-    if (token === null) return null;
-    const route = this.routes.get(`${token}\n${req.url}`);
-    if (route === undefined) return null;
+    const learned = this.routes.get(h.authorization)?.get(req.url);
+    if (learned === undefined) return null;
+    const { token, route } = learned;
     const principal = setup.verifier.peek(token);
     if (principal === null || principal.userId !== undefined || principal.org !== route.org) return null;
     if (decide(principal, route.permission) !== 'allow') return null;

@@ -4,6 +4,7 @@
  * shared registry collected once, and GET /metrics prints both.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BoundHistogram } from './bound-histogram.js';
 
 let processRegistry: Registry | null = null;
 
@@ -23,12 +24,12 @@ export class OpsMetrics {
   readonly registry = new Registry();
   readonly contentType = this.registry.contentType;
 
-  readonly httpDuration = new Histogram({
+  /** Recorded on every request, so bound per label set (bound-histogram.ts), not prom-client's. */
+  readonly httpDuration = new BoundHistogram({
     name: 'tally_http_request_duration_seconds',
     help: 'HTTP request duration by route template, method and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
   });
 
   readonly ingestEvents = new Counter({
@@ -107,6 +108,6 @@ export class OpsMetrics {
   async text(): Promise<string> {
     const app = await this.registry.metrics();
     const proc = await processMetrics().metrics();
-    return `${proc.trimEnd()}\n${app.trimEnd()}\n`;
+    return `${proc.trimEnd()}\n${this.httpDuration.render()}\n\n${app.trimEnd()}\n`;
   }
 }

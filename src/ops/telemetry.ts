@@ -6,6 +6,7 @@
  * its own counters; they are read through `sources.cache` when a report or scrape asks.
  */
 import type { QueryObservation } from '../engine/query-engine.js';
+import type { HistogramSeries } from './bound-histogram.js';
 import { OpsMetrics } from './metrics.js';
 import type { ProcessSample } from './process-stats.js';
 import { ProcessSampler } from './process-stats.js';
@@ -72,7 +73,7 @@ export class Telemetry {
   private readonly startedAt: number;
   private liveConfigured = false;
   private readonly live = new Map<LiveTransport, number>();
-  private readonly httpChildren = new Map<string, { observe(seconds: number): void }>();
+  private readonly httpChildren = new Map<string, HistogramSeries>();
 
   constructor(options: TelemetryOptions = {}) {
     const windowMs = options.windowMs ?? 300_000;
@@ -121,11 +122,11 @@ export class Telemetry {
 
   recordRequest(method: string, route: string, status: number, durationMs: number): void {
     const key = `${method} ${route}`;
-    // One bound child per label set (route templates keep them few): no label hashing per request.
+    // One bound series per label set (route templates keep them few): no label hashing per request.
     const labelled = `${key} ${status}`;
     let child = this.httpChildren.get(labelled);
     if (child === undefined) {
-      child = this.metrics.httpDuration.labels({ method, route, status: String(status) });
+      child = this.metrics.httpDuration.bind({ method, route, status: String(status) });
       this.httpChildren.set(labelled, child);
     }
     child.observe(durationMs / 1000);

@@ -1,0 +1,10 @@
+import { compileCli } from './lib/compile.js';
+import { load, startServer } from './lib/cache-load.js';
+const SUMMARY = '/api/v1/dashboard/summary?range=30d&model=commerce';
+await compileCli();
+const t = await startServer({ kind: 'tally', events: 50000, days: 30, redisUrl: null, cache: { memoryMaxBytes: 64 << 20, redisPrefix: 'x:', warmTop: 0 }, middleware: process.env.OFF ? false : true });
+const opts = { url: `${t.info.url}${SUMMARY}`, headers: { authorization: `Bearer ${t.info.token}` }, connections: 100 };
+await load({ ...opts, seconds: 3 });
+const s = await t.profile(() => load({ ...opts, seconds: 6 }));
+for (const f of s.byFunction.slice(0, 40)) console.log(`  ${(f.share * 100).toFixed(1)} %  ${f.name}`);
+await t.stop();
