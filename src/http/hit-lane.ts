@@ -85,7 +85,8 @@ export interface LaneSetup {
   stack: LaneStack | null;
 }
 
-const ROUTES_MAX = 10_000;
+/** Learned (Authorization header, URL) pairs kept at most. */
+export const ROUTES_MAX = 10_000;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const MEMORY_HIT = 'hit; layer=memory';
 const REDIS_HIT = 'hit; layer=redis';
@@ -140,14 +141,21 @@ export class HitLane {
    */
   remember(authorization: string, token: string, url: string, route: LaneRoute): void {
     if (this.setup === null) return;
+    if (this.routes.get(authorization)?.has(url) !== true) {
+      while (this.learned >= ROUTES_MAX && this.routes.size > 0) this.forgetOldest();
+      this.learned++;
+    }
     let urls = this.routes.get(authorization);
     if (urls === undefined) {
-      while (this.learned >= ROUTES_MAX && this.routes.size > 0) this.forgetOldest();
       urls = new Map();
       this.routes.set(authorization, urls);
     }
-    if (!urls.has(url)) this.learned++;
     urls.set(url, { token, route });
+  }
+
+  /** How many (header, URL) pairs the lane knows; at most ROUTES_MAX. */
+  get learnedRoutes(): number {
+    return this.learned;
   }
 
   private forgetOldest(): void {
