@@ -78,7 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const auth = authServices(deps);
   await app.register(authPlugin, auth);
   await registerLimits(app, ops);
-  if (deps.cache) startHitLane(app, lane, { cache: deps.cache, verifier: auth.verifier, stack: security && laneStack(app, ops, security) });
+  if (deps.cache) startHitLane(app, lane, { cache: deps.cache, verifier: auth.verifier, stack: security && (await laneStack(app, ops, security)) });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -12,6 +12,7 @@ import type { TallyCache } from '../cache/tally-cache.js';
 import type { HitLane, LaneStack } from './hit-lane.js';
 import { accessLogger } from './plugins/request-id.js';
 import type { SecurityHeaders } from './plugins/security.js';
+import { corsHeadersWithoutOrigin } from './plugins/security.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,23 +32,20 @@ export function laneServer(lane: HitLane, handler: (req: IncomingMessage, res: S
   return server;
 }
 
-export function laneStack(app: FastifyInstance, ops: OpsServices, security: SecurityHeaders): LaneStack {
+export async function laneStack(app: FastifyInstance, ops: OpsServices, security: SecurityHeaders): Promise<LaneStack> {
   return {
     security,
     telemetry: ops.telemetry,
     limiter: ops.limiter,
     logger: ops.hasLogger ? accessLogger(app.log) : null,
     slowRequestMs: ops.settings.slowRequestMs,
-    corsConfigured: ops.settings.corsOrigins.length > 0,
+    cors: await corsHeadersWithoutOrigin(ops.settings.corsOrigins),
     proxyTrusted: ops.settings.trustProxy !== false,
   };
 }
 
 export function startHitLane(app: FastifyInstance, lane: HitLane, setup: { cache: TallyCache; verifier: TokenVerifier; stack: LaneStack | null }): void {
   app.decorate('hitLane', lane);
-  // @fastify/cors puts Vary: Origin and its Access-Control-* headers on every reply, Origin or
-  // not; the lane does not reproduce them, so with CORS configured it never starts.
-  if (setup.stack?.corsConfigured === true) return;
   app.addHook('onReady', async () => lane.start(setup));
   // Closing: Fastify answers new requests with 503 and lets in-flight ones finish.
   app.addHook('preClose', async () => lane.stop());

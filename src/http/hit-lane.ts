@@ -24,8 +24,9 @@
  *   it would have to compress goes to the slow path;
  * - no request body, no upgrade, no X-Forwarded-* headers when a proxy is trusted (Fastify
  *   derives ip and protocol from them);
- * - with CORS configured the lane is off (hit-lane-wiring.ts): @fastify/cors adds its headers to
- *   every reply, Origin or not, and the lane does not reproduce them;
+ * - with CORS configured, a request with an Origin header goes to Fastify (@fastify/cors decides
+ *   per origin); without one the lane adds what @fastify/cors adds to every reply (Vary: Origin,
+ *   the exposed headers), captured once from @fastify/cors itself;
  * - the rate limiter runs as for any request; its decision travels with the request when the
  *   lane hands it to Fastify (a refusal, or an entry gone meanwhile), so nothing is counted twice.
  */
@@ -74,8 +75,11 @@ export interface LaneStack {
   /** The access logger (request-id.ts accessLogger); null without a logger. */
   logger: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'> | null;
   slowRequestMs: number;
-  /** CORS origins are configured: then the lane never starts (hit-lane-wiring.ts). */
-  corsConfigured: boolean;
+  /**
+   * What @fastify/cors adds to a reply to a request without Origin (security.ts
+   * corsHeadersWithoutOrigin); null without CORS origins. Requests with an Origin go to Fastify.
+   */
+  cors: Readonly<Record<string, string>> | null;
   proxyTrusted: boolean;
 }
 
@@ -193,6 +197,7 @@ export class HitLane {
     if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return null;
     const stack = setup.stack;
     if (stack !== null && stack.proxyTrusted && (h['x-forwarded-for'] !== undefined || h['x-forwarded-proto'] !== undefined || h['x-forwarded-host'] !== undefined)) return null;
+    if (stack !== null && stack.cors !== null && h.origin !== undefined) return null;
     const learned = this.routes.get(h.authorization)?.get(req.url);
     if (learned === undefined) return null;
     const { token, route } = learned;
@@ -229,9 +234,12 @@ export class HitLane {
   private send(stack: LaneStack | null, req: IncomingMessage, res: ServerResponse, route: LaneRoute, hit: Hit, decision: RateDecision | null, started: number): void {
     this.served++;
     const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, 'x-cache': hit.xCache };
+    // CORS first, as its onRequest hook sets them: compression then extends its Vary.
+    const cors = stack?.cors ?? null;
+    if (cors !== null) Object.assign(headers, cors);
     if (hit.etag !== null) headers['etag'] = hit.etag;
     if (hit.coding !== null) {
-      headers['vary'] = varyOnEncoding(undefined);
+      headers['vary'] = varyOnEncoding(cors?.['vary']);
       headers['content-encoding'] = hit.coding;
     }
     const status = stack !== null && hit.etag !== null && notModified(req.headers['if-none-match'], hit.etag) ? 304 : 200;

@@ -99,6 +99,29 @@ export function applySecurityHeaders(headers: SecurityHeaders, request: FastifyR
   reply.headers(securityHeaderSet(headers, reply.getHeader('content-type'), request.protocol === 'https'));
 }
 
+/**
+ * The headers @fastify/cors (as registerCors configures it) puts on a reply to a request without
+ * an Origin header — the same for every such request (`Vary: Origin` and the exposed headers, or
+ * `*`) — captured once by running it in a throwaway instance; null when no origins are configured.
+ * The hit lane adds them to its replies; requests with an Origin are left to @fastify/cors.
+ */
+export async function corsHeadersWithoutOrigin(origins: readonly string[]): Promise<Readonly<Record<string, string>> | null> {
+  if (origins.length === 0) return null;
+  const probe = Fastify({ logger: false });
+  try {
+    await registerCors(probe, origins);
+    probe.get('/', async () => '');
+    const res = await probe.inject('/');
+    return Object.fromEntries(
+      Object.entries(res.headers)
+        .filter(([name, value]) => (name === 'vary' || name.startsWith('access-control-')) && typeof value === 'string')
+        .map(([name, value]) => [name, String(value)]),
+    );
+  } finally {
+    await probe.close();
+  }
+}
+
 /** CORS for the allowed origins; nothing at all (not even a hook) when there are none. */
 export async function registerCors(app: FastifyInstance, origins: readonly string[]): Promise<void> {
   if (origins.length === 0) return;

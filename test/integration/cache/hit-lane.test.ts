@@ -2,7 +2,7 @@
  * The hit lane (src/http/hit-lane.ts) over real sockets: a repeated GET of a bearer JWT is
  * answered before Fastify with what the full stack sends for an L1 hit (compressed too, when asked),
  * and everything the lane cannot prove it may answer (bypass, another token, a changed answer, a
- * refused rate limit, an L2 entry to compress, closing) still gets the slow path's answer. app.inject() never reaches
+ * refused rate limit, an L2 entry to compress, a cross-origin request, closing) still gets the slow path's answer. app.inject() never reaches
  * the lane, so it gives the slow path's reply to compare with.
  */
 import { request } from 'node:http';
@@ -174,15 +174,28 @@ describe('hit lane', () => {
     expect(stable(fast304.headers)).toEqual(stable(slowRest));
   });
 
-  it('leaves every request to the slow path while CORS is configured (its headers go on replies without an Origin too)', async () => {
-    const { t, base } = await serve({ ops: { ...UNLIMITED, corsOrigins: ['https://dash.example.com'] } });
+  it.each([
+    ['listed origins', ['https://dash.example.com']],
+    ['any origin', ['*']],
+  ])('with CORS (%s): answers requests without an Origin with the slow path’s CORS headers, and leaves those with one to @fastify/cors', async (_name, origins) => {
+    const { t, base } = await serve({ ops: { ...UNLIMITED, corsOrigins: origins } });
     const auth = { authorization: `Bearer ${await t.token('acme')}` };
     await get(base, SUMMARY, auth);
-    const again = await get(base, SUMMARY, auth);
-    expect(lane(t).served).toBe(0);
-    expect(again.headers['x-cache']).toBe('hit; layer=memory');
-    expect(again.headers['vary']).toMatch(/origin/i);
-    expect(again.headers['access-control-expose-headers']).toBeDefined();
+    const extras: Array<Record<string, string>> = [{}, { 'accept-encoding': 'br' }];
+    for (const extra of extras) {
+      const slow = await t.app.inject({ method: 'GET', url: SUMMARY, headers: { ...auth, ...extra } });
+      const before = lane(t).served;
+      const fast = await get(base, SUMMARY, { ...auth, ...extra });
+      expect(lane(t).served).toBe(before + 1);
+      expect(fast.raw.equals(slow.rawPayload)).toBe(true);
+      expect(stable(fast.headers)).toEqual(stable(slow.headers));
+      expect(fast.headers['access-control-expose-headers']).toMatch(/X-Request-ID/);
+    }
+    const before = lane(t).served;
+    const withOrigin = await get(base, SUMMARY, { ...auth, origin: 'https://dash.example.com' });
+    expect(lane(t).served).toBe(before);
+    expect(withOrigin.headers['x-cache']).toBe('hit; layer=memory');
+    expect(withOrigin.headers['access-control-allow-origin']).toBe(origins[0] === '*' ? '*' : 'https://dash.example.com');
   });
 
   it('leaves bypass and tokens it has not seen to the slow path', async () => {
