@@ -106,9 +106,10 @@ function teachHitLane(request: FastifyRequest, key: string, org: string): void {
   const p = request.principal;
   if (!lane || request.method !== 'GET' || request.credentialSource !== 'bearer' || p?.kind !== 'user' || p.userId !== undefined) return;
   const authorization = request.headers.authorization;
-  const token = authorization === undefined ? null : bearerToken(authorization);
+  if (authorization === undefined) return;
+  const token = bearerToken(authorization);
   const config = request.routeOptions.config;
-  if (authorization === undefined || token === null || config.permission === undefined || request.routeOptions.url === undefined) return;
+  if (token === null || config.permission === undefined || request.routeOptions.url === undefined) return;
   lane.remember(authorization, token, request.url, {
     key,
     org,

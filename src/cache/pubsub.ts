@@ -41,8 +41,6 @@ interface Waiter {
   settle: (() => void) | null;
 }
 
-export const DEFAULT_ACK_TIMEOUT_MS = 250;
-
 export class InvalidationBus {
   private subscribedOnce = false;
   private lost = false;
@@ -58,7 +56,8 @@ export class InvalidationBus {
     private readonly channel: string,
     private readonly instanceId: string,
     private readonly handlers: BusHandlers,
-    private readonly ackTimeoutMs = DEFAULT_ACK_TIMEOUT_MS,
+    /** TALLY_CACHE_PEER_ACK_TIMEOUT_MS. */
+    private readonly ackTimeoutMs: number,
   ) {
     this.ackChannel = ackChannelOf(channel, instanceId);
     subscriber.on('message', (from: string, text: string) => {
@@ -144,7 +143,7 @@ export class InvalidationBus {
       return;
     }
     if (notice.from === this.instanceId) {
-      if (notice.id !== undefined) this.count(notice.id);
+      if (typeof notice.id === 'number') this.count(notice.id);
       return;
     }
     this.received++;

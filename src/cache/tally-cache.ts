@@ -77,7 +77,7 @@ export class TallyCache {
       : null;
   }
 
-  /** The command and pub/sub connections (null without Redis), for health checks and tests. */
+  /** The command and pub/sub connections (null without Redis); tests hold the pub/sub one back. */
   get redisClients(): { main: Redis; subscriber: Redis } | null {
     return this.parts.clients;
   }

@@ -48,21 +48,33 @@ const HELMET_OPTIONS = {
 /** Headers of a bare reply that are not helmet's. */
 const NOT_HELMET = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
 
-/** The headers @fastify/helmet sets with HELMET_OPTIONS, captured once. */
-export async function helmetHeaders(): Promise<Record<string, string>> {
+/**
+ * The headers a plugin puts on a plain reply, as `keep` selects them: `register` sets it up in a
+ * throwaway instance, whose one GET is injected once. For headers that depend only on the
+ * plugin's configuration, so they can be copied onto replies instead of recomputed per request.
+ */
+async function probeHeaders(register: (probe: FastifyInstance) => Promise<void>, keep: (name: string) => boolean): Promise<Record<string, string>> {
   const probe = Fastify({ logger: false });
   try {
-    await probe.register(helmet, HELMET_OPTIONS);
+    await register(probe);
     probe.get('/', async () => '');
     const res = await probe.inject('/');
     return Object.fromEntries(
       Object.entries(res.headers)
-        .filter(([name, value]) => !NOT_HELMET.has(name) && typeof value === 'string')
+        .filter(([name, value]) => keep(name) && typeof value === 'string')
         .map(([name, value]) => [name, String(value)]),
     );
   } finally {
     await probe.close();
   }
+}
+
+/** The headers @fastify/helmet sets with HELMET_OPTIONS, captured once. */
+export function helmetHeaders(): Promise<Record<string, string>> {
+  const register = async (probe: FastifyInstance): Promise<void> => {
+    await probe.register(helmet, HELMET_OPTIONS);
+  };
+  return probeHeaders(register, (name) => !NOT_HELMET.has(name));
 }
 
 export interface SecurityHeaders {
@@ -107,19 +119,7 @@ export function applySecurityHeaders(headers: SecurityHeaders, request: FastifyR
  */
 export async function corsHeadersWithoutOrigin(origins: readonly string[]): Promise<Readonly<Record<string, string>> | null> {
   if (origins.length === 0) return null;
-  const probe = Fastify({ logger: false });
-  try {
-    await registerCors(probe, origins);
-    probe.get('/', async () => '');
-    const res = await probe.inject('/');
-    return Object.fromEntries(
-      Object.entries(res.headers)
-        .filter(([name, value]) => (name === 'vary' || name.startsWith('access-control-')) && typeof value === 'string')
-        .map(([name, value]) => [name, String(value)]),
-    );
-  } finally {
-    await probe.close();
-  }
+  return probeHeaders((probe) => registerCors(probe, origins), (name) => name === 'vary' || name.startsWith('access-control-'));
 }
 
 /** CORS for the allowed origins; nothing at all (not even a hook) when there are none. */
