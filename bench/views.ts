@@ -116,20 +116,19 @@ function markdown(rows: readonly Row[], actors: string): string {
     '',
     'Where the time goes (CPU, measured with `EXPLAIN ANALYZE` and per-statement timings on this file):',
     '',
-    '- **summary**: one statement (GROUPING SETS) for the range, the previous period and the sparkline buckets. ' +
-      'Rows are in time order, so a 7- or 30-day window (plus the previous one) reads only its row groups. What ' +
-      'remains for commerce: of the org\'s 7.3M rows in the 60 days, the `event IN (…)` filter keeps 2.28M shop events ' +
-      '(DuckDB evaluates an IN list after the scan: ≈ 0.13 s of CPU), and the aggregate holds two exact distinct ' +
-      'counts (buyers and visitors, for the conversion rate: 117k shoppers over 2.25M page views), per period and per ' +
-      'day (≈ 0.30 s of CPU for the hash aggregate). Without the distinct counts the statement runs in ≈ 145 ms.',
-    '- Measured on this file on 2026-11-24 (2 threads, medians of interleaved runs) and not enough for 250 ms: an ' +
-      'integer actor key (a 64-bit hash stored beside the actor; the actor strings are FSST-compressed and decoded ' +
-      'per row) ≈ −25 % (375 → 290 ms), plus a range pre-filter on event names that DuckDB pushes into the scan ' +
-      '278 ms; a per-day actor rollup (distinct day, event, actor: 5.4M rows for 10M events) answers the distinct ' +
-      'part alone in ≈ 130 ms, which with the other KPIs is no faster; pre-aggregating per (day, actor) inside the ' +
-      'statement, splitting it per period, or UNION instead of GROUPING SETS: no better. Left: an approximate ' +
-      'distinct count (HyperLogLog) as a model opt-in, or dense integer actor ids assigned at ingest (a bitmap ' +
-      'count was ≈ 30 % cheaper than a hashed distinct on the distinct part alone).',
+    '- **summary**: one statement (src/query/views/period-summary.ts). Rows are in time order, so a 7- or 30-day window ' +
+      '(plus the previous one) reads only its row groups. Every KPI of the three shipped models rolls up, so the rows are ' +
+      'aggregated once — per bucket of the range and once for the previous period — and the range\'s totals merge its ' +
+      'buckets. Distinct actors (commerce: buyers and visitors, 117k shoppers over 2.25M page views) are counted exactly ' +
+      'as bitmaps of dense integer actor keys that ingest assigns per org (`events.actor_id`); the range\'s count is the ' +
+      'OR of its days\' bitmaps. A model whose KPIs do not roll up (percentiles) or whose bitmaps would pass 64 MiB gets ' +
+      'GROUPING SETS per period and per bucket, with distinct counts hashed over the integer keys.',
+    '- The commerce summary before this design (GROUPING SETS, distinct counts over actor strings) took 409–437 ms on ' +
+      'this file: the rows were aggregated twice (per period and per day) with two hashed distinct counts of FSST-compressed ' +
+      'strings, ≈ 0.30 s of CPU. Measured on 2026-11-24, same statement and file, medians of interleaved runs: integer ' +
+      'keys instead of strings 458 → 344 ms; bitmaps instead of hashing, still per grouping set, 293 ms; aggregating once ' +
+      'and merging bitmaps 174 ms. Ingest pays for the keys with one dictionary lookup per event in memory (new actors: ' +
+      'one INSERT per batch); the file build below appends at the same rate as before (≈ 185k events/s).',
     '- **insights**: two statements — the actor\'s whole history in one scan (a string comparison on every row ' +
       'of the org, no index) and its rank (XP per actor over the range, counted rather than sorted).',
     '- **Europe/Berlin**: local buckets come from a table of 15-minute slots over the window (one ICU conversion ' +

@@ -14,6 +14,7 @@ import { validateBatch } from '../../src/ingest/validate.js';
 import type { Catalog } from '../../src/model/types.js';
 import { DuckDbStore } from '../../src/store/duckdb/duckdb-store.js';
 import { ChunkFiller } from '../../src/store/duckdb/chunk-filler.js';
+import { ActorKeys } from '../../src/store/duckdb/actor-keys.js';
 import { EventColumns } from '../../src/store/duckdb/event-columns.js';
 import { readEventColumns } from '../../src/store/duckdb/prop-columns.js';
 import { removeDatabase } from './paths.js';
@@ -81,18 +82,20 @@ export async function appendSteps(path: string, catalog: Catalog, org: string, b
   const totals = new Map<string, number>();
   try {
     const columns = new EventColumns(await readEventColumns(conn), catalog.props.values());
+    const actorKeys = await ActorKeys.open(conn);
     for (const [i, body] of bodies.entries()) {
       const sink = i < warmup ? new Map<string, number>() : totals;
       const events = validateBatch(parseNdjson(body), { props: catalog.props, now: Date.now() });
       const ids = events.flatMap((e) => (e.id === null ? [] : [e.id]));
       await timed(sink, 'BEGIN', () => conn.run('BEGIN TRANSACTION'));
       if (ids.length > 0) await timed(sink, 'claim ids (event_ids Appender + flush)', () => claimIds(conn, org, ids));
+      const keys = await timed(sink, 'actor keys (lookup, assign new ones)', () => actorKeys.keysFor(org, events.map((e) => e.actor)));
       const appender = await timed(sink, 'createAppender(events)', () => conn.createAppender('events'));
       const types = Array.from({ length: appender.columnCount }, (_, c) => appender.columnType(c));
       const filler = new ChunkFiller(types, events.length);
       await timed(sink, 'EventColumns.fill (DataChunk fill) + appendDataChunk', () => {
         filler.start(events.length);
-        columns.fill(filler, org, events, 0, events.length, Date.now());
+        columns.fill(filler, org, events, { start: 0, end: events.length }, Date.now(), keys);
         appender.appendDataChunk(filler.finish());
       });
       await timed(sink, 'Appender flush + close', () => {
@@ -100,6 +103,7 @@ export async function appendSteps(path: string, catalog: Catalog, org: string, b
         appender.closeSync();
       });
       await timed(sink, 'COMMIT', () => conn.run('COMMIT'));
+      actorKeys.commit();
     }
   } finally {
     conn.closeSync();

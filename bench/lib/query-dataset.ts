@@ -20,8 +20,8 @@ export const DAYS = 90;
 export const ORG = 'bench';
 export const NOISE_ORG = 'noise';
 const BATCH = 10_000;
-/** Bump when the file's layout changes, so an older file is rebuilt. 2: rows in time order. */
-const LAYOUT_VERSION = 2;
+/** Bump when the file's layout changes, so an older file is rebuilt. 2: rows in time order; 3: actor keys assigned at ingest. */
+const LAYOUT_VERSION = 3;
 /** Sorting 10M rows wants more than the store's default 256MB (it would spill to disk). */
 const BUILD_MEMORY = '4GB';
 

@@ -142,6 +142,11 @@ export class QueryEngine {
    * For the cache it counts as reading any event at any time, unless the view wraps the call in
    * withReadTag (cache/read-scope.ts) with what it really reads.
    */
+  /** The store's largest actor key (Store.largestActorKey). */
+  largestActorKey(): number | null {
+    return this.store.largestActorKey();
+  }
+
   async runSql(sql: string, params: readonly SqlParam[], scope?: QueryScope): Promise<SqlRow[]> {
     noteRead(ANY_READ);
     return this.bounded('sql', scope?.org ?? null, (options) => this.store.query(sql, params, options));

@@ -41,6 +41,11 @@ export interface Store {
   stream(sql: string, params: readonly SqlParam[], options?: StreamOptions): AsyncIterable<SqlRow[]>;
   /** Run a statement that returns nothing useful (metadata tables: keys, users, jobs). */
   execute(sql: string, params: readonly SqlParam[]): Promise<void>;
+  /**
+   * The largest dense actor key (events.actor_id, numbered per org from 1) assigned so far over
+   * all orgs, or null when the store keeps no actor keys. Sizes the summary's actor bitmaps.
+   */
+  largestActorKey(): number | null;
   /** Cheap liveness probe used by /health/ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

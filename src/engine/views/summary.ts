@@ -96,7 +96,9 @@ export async function summary(ctx: ViewContext, params: SummaryParams): Promise<
   });
   const base = { model: model.name, buckets: buckets.map((b) => new Date(b).toISOString()), granularity, timeRange: isoSpan(span), previousRange: isoSpan(previous) };
   if (metrics.length === 0) return { ...base, kpis: [], meta: viewMeta(started, timezone) };
-  const sql = buildPeriodSummary(engine.dialect, { org: ctx.org, span, previous, granularity, timezone, metrics, filters });
+  const sql = buildPeriodSummary(engine.dialect, {
+    org: ctx.org, span, previous, granularity, timezone, metrics, filters, bucketCount: buckets.length, largestActorKey: engine.largestActorKey(),
+  });
   // A window ending now gains a bucket when the next one begins, without any new event.
   const now = engine.clock();
   const validUntil = span.to >= now - NEAR_NOW_MS ? nextBucket(floorToBucket(now, granularity, timezone), granularity, timezone) : null;

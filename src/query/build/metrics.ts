@@ -3,7 +3,7 @@
  * FILTER clause, so metrics over different events share one scan.
  */
 import { AppError } from '../../domain/errors.js';
-import type { AggregateExpr, MetricExpr } from '../parsed.js';
+import type { AggregateExpr, FieldRef, MetricExpr } from '../parsed.js';
 import { fieldExpr, numericExpr } from './fields.js';
 import { compileFilters, eventsCondition } from './filters.js';
 import type { SqlBuilder } from './sql-builder.js';
@@ -13,13 +13,23 @@ function needField(a: AggregateExpr): NonNullable<AggregateExpr['field']> {
   return a.field;
 }
 
+/** True for the built-in actor field. */
+export function isActor(field: FieldRef): boolean {
+  return field.kind === 'column' && field.name === 'actor';
+}
+
+/** What a distinct count counts: the actor's integer key where the store keeps one, else the value. */
+function distinctExpr(b: SqlBuilder, field: FieldRef): string {
+  return isActor(field) && b.dialect.actorKeyColumn !== null ? b.ident(b.dialect.actorKeyColumn) : fieldExpr(b, field);
+}
+
 /** The aggregate call itself, before FILTER. */
 function aggregateCall(b: SqlBuilder, a: AggregateExpr): string {
   switch (a.fn) {
     case 'count':
       return 'count(*)';
     case 'count_distinct':
-      return `count(DISTINCT ${fieldExpr(b, needField(a))})`;
+      return `count(DISTINCT ${distinctExpr(b, needField(a))})`;
     case 'sum':
     case 'avg':
       return `${a.fn}(${numericExpr(b, needField(a))})`;
@@ -34,10 +44,14 @@ function aggregateCall(b: SqlBuilder, a: AggregateExpr): string {
   }
 }
 
-function aggregateSql(b: SqlBuilder, a: AggregateExpr): string {
-  const call = aggregateCall(b, a);
+/** `call` restricted to the aggregate's events and filters. */
+export function withFilter(b: SqlBuilder, a: AggregateExpr, call: string): string {
   const conditions = [eventsCondition(b, a.events), ...compileFilters(b, a.filters)].filter((c) => c !== null);
-  const filtered = conditions.length ? `${call} FILTER (WHERE ${conditions.join(' AND ')})` : call;
+  return conditions.length ? `${call} FILTER (WHERE ${conditions.join(' AND ')})` : call;
+}
+
+function aggregateSql(b: SqlBuilder, a: AggregateExpr): string {
+  const filtered = withFilter(b, a, aggregateCall(b, a));
   // Time props answer in epoch ms, like the time column.
   return (a.fn === 'min' || a.fn === 'max') && a.field?.type === 'time' ? b.dialect.epochMs(filtered) : filtered;
 }
@@ -50,7 +64,7 @@ function exprSql(b: SqlBuilder, m: MetricExpr): string {
 }
 
 /** Counts are never NULL; everything else is NULL over no rows. */
-function canBeNull(m: MetricExpr): boolean {
+export function canBeNull(m: MetricExpr): boolean {
   return m.kind === 'ratio' || (m.fn !== 'count' && m.fn !== 'count_distinct');
 }
 

@@ -17,6 +17,23 @@ export interface Dialect {
    * conversion and no time-zone parameter.
    */
   readonly nativeUtc: boolean;
+  /**
+   * The events column holding each event's dense integer actor key (numbered per org, NULL when
+   * the event has no actor), or null when the store keeps none. Distinct actors are counted over
+   * it: within one org it stands one-to-one for `actor`, and integers hash faster than strings.
+   */
+  readonly actorKeyColumn: string | null;
+  /**
+   * Sets of actor keys as bitmaps, or null when the dialect has none: `aggregate` collects the
+   * keys of a group, `union` ORs a column of bitmaps (an aggregate), `count` counts the bits
+   * (NULL for a NULL bitmap). Unlike a distinct count they roll up: the actors of a period are the
+   * union of its buckets' bitmaps.
+   */
+  readonly actorBitmaps: {
+    aggregate(key: string): string;
+    union(bitmaps: string): string;
+    count(bitmap: string): string;
+  } | null;
   quoteIdent(name: string): string;
   /** A bound epoch-ms parameter as a timestamp comparable with `ts`. */
   timeParam(placeholder: string): string;

@@ -5,6 +5,14 @@ import { type Dialect, type TruncUnit, fractionLiteral, intervalLiteral, quoteId
 export const duckdb: Dialect = {
   name: 'duckdb',
   nativeUtc: true,
+  actorKeyColumn: 'actor_id',
+  // Without explicit bounds bitstring_agg sizes bitmaps from the column's statistics, which cover
+  // every committed key: a key assigned after the statement started cannot fall outside them.
+  actorBitmaps: {
+    aggregate: (key) => `bitstring_agg(${key})`,
+    union: (bitmaps) => `bit_or(${bitmaps})`,
+    count: (bitmap) => `bit_count(${bitmap})`,
+  },
   quoteIdent,
   timeParam: (ph) => `epoch_ms(${ph}::BIGINT)`,
   epochMs: (instant) => `epoch_ms(${instant})`,

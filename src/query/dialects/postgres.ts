@@ -11,6 +11,9 @@ const NUMBER_TEXT = String.raw`'^\s*[-+]?([0-9]{1,200}(\.[0-9]{0,100})?|\.[0-9]{
 export const postgres: Dialect = {
   name: 'postgres',
   nativeUtc: false,
+  // The PostgreSQL store is not built yet; until it keeps actor keys, distinct actors are counted over `actor`.
+  actorKeyColumn: null,
+  actorBitmaps: null,
   quoteIdent,
   timeParam: (ph) => `to_timestamp(${ph}::double precision / 1000)`,
   // floor, not a plain cast: numeric → bigint rounds, which would move sub-millisecond instants.

@@ -8,6 +8,6 @@ export { buildActivity, buildActivityEdge, type ActivityCursor, type ActivityOpt
 export { buildActorProfile, PROFILE_GROUPS, type ActorProfileOptions } from './actor-profile.js';
 export { buildFunnel, type FunnelOptions, type FunnelStep } from './funnel.js';
 export { buildHistogram, type HistogramOptions } from './histogram.js';
-export { buildPeriodSummary, SUMMARY_GROUPS, type PeriodSummaryOptions } from './period-summary.js';
+export { BITMAP_BUDGET_BYTES, buildPeriodSummary, SUMMARY_GROUPS, type PeriodSummaryOptions } from './period-summary.js';
 export { buildRankOf, buildRanking, type RankOfOptions, type RankedMetric, type RankingOptions } from './ranking.js';
 export { buildRetention, type RetentionOptions } from './retention.js';

@@ -76,6 +76,23 @@ class TimestampColumn implements ColumnWriter {
   }
 }
 
+/** INTEGER: 32-bit signed whole numbers (the events table's actor_id). */
+class IntegerColumn implements ColumnWriter {
+  private readonly data: Int32Array<ArrayBuffer>;
+  constructor(capacity: number) {
+    this.data = new Int32Array(capacity);
+  }
+  set(row: number, value: Exclude<CellValue, null>): void {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < -2_147_483_648 || value > 2_147_483_647) {
+      throw new TypeError(`an integer column got ${String(value)}`);
+    }
+    this.data[row] = value;
+  }
+  flush(vector: duckdb.Vector, rows: number): void {
+    duckdb.copy_data_to_vector(vector, 0, this.data.buffer, this.data.byteOffset, rows * 4);
+  }
+}
+
 function writerFor(type: DuckDBType, capacity: number, column: number): ColumnWriter {
   switch (type.typeId) {
     case DuckDBTypeId.VARCHAR:
@@ -86,6 +103,8 @@ function writerFor(type: DuckDBType, capacity: number, column: number): ColumnWr
       return new BooleanColumn(capacity);
     case DuckDBTypeId.TIMESTAMP:
       return new TimestampColumn(capacity);
+    case DuckDBTypeId.INTEGER:
+      return new IntegerColumn(capacity);
     default:
       throw new Error(`events column ${column} has type ${type.toString()}, which ingest cannot write`);
   }

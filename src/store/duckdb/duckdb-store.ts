@@ -22,6 +22,7 @@ import type { QueryOptions, SqlParam, SqlRow, Store, StreamOptions } from '../po
 import { AsyncMutex } from './async-mutex.js';
 import { ConnectionPool } from './connection-pool.js';
 import { DuckDbStoreError, withContext } from './duckdb-store-error.js';
+import { ActorKeys } from './actor-keys.js';
 import { EventColumns } from './event-columns.js';
 import { EventWriter } from './event-writer.js';
 import { GroupCommit } from './group-commit.js';
@@ -45,6 +46,8 @@ export interface DuckDbStoreOptions {
   exportDir?: string;
   /** Read pool size; default 3 (with the writer that fills libuv's default 4 worker threads). */
   readConnections?: number;
+  /** (org, actor) → key entries the writer keeps in memory; default ACTOR_KEY_CACHE_ENTRIES (actor-keys.ts). */
+  actorKeyCacheEntries?: number;
 }
 
 /**
@@ -113,6 +116,7 @@ export class DuckDbStore implements Store {
     private readonly writer: DuckDBConnection,
     private readonly readers: ConnectionPool,
     private readonly events: EventWriter,
+    private readonly actorKeys: ActorKeys,
     trim: { idleMs: number; restoreTo: string; onError?: (err: unknown) => void } | null,
   ) {
     this.commits = new GroupCommit(
@@ -170,8 +174,9 @@ export class DuckDbStore implements Store {
       const columns = await withContext('read events columns', () => readEventColumns(writer));
       const count = Math.max(1, options.readConnections ?? DEFAULT_READERS);
       for (let i = 0; i < count; i++) opened.push(await withContext('connect', () => connect(instance)));
-      const events = new EventWriter(writer, new EventColumns(columns, []));
-      return new DuckDbStore(instance, writer, new ConnectionPool(opened.slice(1)), events, trim);
+      const actorKeys = await withContext('read actor keys', () => ActorKeys.open(writer, options.actorKeyCacheEntries));
+      const events = new EventWriter(writer, new EventColumns(columns, []), actorKeys);
+      return new DuckDbStore(instance, writer, new ConnectionPool(opened.slice(1)), events, actorKeys, trim);
     } catch (err) {
       for (const conn of opened) conn.closeSync();
       instance.closeSync();
@@ -300,6 +305,10 @@ export class DuckDbStore implements Store {
         ),
       ),
     );
+  }
+
+  largestActorKey(): number {
+    return this.actorKeys.largestKey;
   }
 
   ping(): Promise<void> {

@@ -3,9 +3,9 @@ import type { PropDef } from '../../model/types.js';
 import type { CellValue, ChunkFiller } from './chunk-filler.js';
 import type { TableColumn } from './prop-columns.js';
 
-type FixedColumn = 'org_id' | 'ts' | 'event' | 'actor' | 'id' | 'received_at' | 'extra';
+type FixedColumn = 'org_id' | 'ts' | 'event' | 'actor' | 'actor_id' | 'id' | 'received_at' | 'extra';
 
-const FIXED = new Set<string>(['org_id', 'ts', 'event', 'actor', 'id', 'received_at', 'extra']);
+const FIXED = new Set<string>(['org_id', 'ts', 'event', 'actor', 'actor_id', 'id', 'received_at', 'extra']);
 
 function describe(value: unknown): string {
   return value === null ? 'null' : typeof value;
@@ -38,6 +38,12 @@ function typedValue(prop: PropDef, value: PropValue | undefined, e: StoredEvent)
   throw typeError(prop, value, e);
 }
 
+function actorKey(keys: ReadonlyMap<string, number>, actor: string): number {
+  const key = keys.get(actor);
+  if (key === undefined) throw new Error(`no actor key for "${actor}"`);
+  return key;
+}
+
 /** Where a declared prop's values go. */
 interface PropSlot {
   column: number;
@@ -59,7 +65,7 @@ export class EventColumns {
     const missing = [...FIXED].filter((name) => !columns.some((c) => c.name === name));
     if (missing.length > 0) throw new Error(`events table lacks columns: ${missing.join(', ')}`);
     const at = (name: string): number => columns.findIndex((c) => c.name === name);
-    this.fixed = { org_id: at('org_id'), ts: at('ts'), event: at('event'), actor: at('actor'), id: at('id'), received_at: at('received_at'), extra: at('extra') };
+    this.fixed = { org_id: at('org_id'), ts: at('ts'), event: at('event'), actor: at('actor'), actor_id: at('actor_id'), id: at('id'), received_at: at('received_at'), extra: at('extra') };
     const slots = new Map<string, PropSlot>();
     // A p_ column whose prop is no longer declared gets no slot: its values now travel in `extra`.
     for (const prop of props) {
@@ -70,8 +76,19 @@ export class EventColumns {
     this.columnCount = columns.length;
   }
 
-  /** Writes rows [start, end) of `events` into the filler's current chunk; throws TypeError on a value that does not fit its column. */
-  fill(filler: ChunkFiller, org: string, events: readonly StoredEvent[], start: number, end: number, receivedAtMs: number): void {
+  /**
+   * Writes rows [start, end) of `events` into the filler's current chunk; throws TypeError on a
+   * value that does not fit its column. `actorKeys` holds the org's key of every actor among them.
+   */
+  fill(
+    filler: ChunkFiller,
+    org: string,
+    events: readonly StoredEvent[],
+    range: { start: number; end: number },
+    receivedAtMs: number,
+    actorKeys: ReadonlyMap<string, number>,
+  ): void {
+    const { start, end } = range;
     const f = this.fixed;
     filler.constant(f.org_id, org);
     filler.constant(f.received_at, receivedAtMs);
@@ -81,6 +98,7 @@ export class EventColumns {
       filler.set(r, f.ts, e.timestamp);
       filler.set(r, f.event, e.event);
       filler.set(r, f.actor, e.actor);
+      filler.set(r, f.actor_id, e.actor === null ? null : actorKey(actorKeys, e.actor));
       filler.set(r, f.id, e.id);
       let extra: Record<string, PropValue> | null = null;
       for (const key in e.props) {

@@ -1,6 +1,7 @@
 import { LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { AppendResult, StoredEvent } from '../../domain/event.js';
+import type { ActorKeys } from './actor-keys.js';
 import type { EventColumns } from './event-columns.js';
 import { ChunkFiller } from './chunk-filler.js';
 import { inTransaction } from './transaction.js';
@@ -47,7 +48,7 @@ function prepare(request: AppendRequest): Prepared {
 
 /**
  * Appends a group of requests' events on the writer connection inside one transaction: claim the
- * ids in event_ids, append the events that were new, commit. Any failure rolls back the whole
+ * ids in event_ids, key the actors (actor-keys.ts), append the events that were new, commit. Any failure rolls back the whole
  * group (the caller then retries each request alone, so one bad request fails only itself).
  *
  * Claiming ids has two paths. The fast one appends the ids through an Appender, which is about
@@ -69,6 +70,7 @@ export class EventWriter {
   constructor(
     private readonly conn: DuckDBConnection,
     private columns: EventColumns,
+    private readonly actorKeys: ActorKeys,
   ) {}
 
   /** The events table or the catalog changed (migrate): map onto the new column layout. */
@@ -83,7 +85,7 @@ export class EventWriter {
     const anyIds = group.some((p) => p.ids.length > 0);
     if (!anyIds || !this.expectRepeats) {
       try {
-        return await inTransaction(this.conn, async () => {
+        return await this.transaction(async () => {
           if (anyIds) await this.claimAll(group);
           return this.appendEvents(group.map((p) => p.unique), group, receivedAt);
         });
@@ -91,7 +93,7 @@ export class EventWriter {
         if (!(err instanceof IdConflict)) throw err;
       }
     }
-    return inTransaction(this.conn, async () => {
+    return this.transaction(async () => {
       const written: StoredEvent[][] = [];
       let repeats = false;
       for (const p of group) {
@@ -102,6 +104,18 @@ export class EventWriter {
       this.expectRepeats = repeats;
       return this.appendEvents(written, group, receivedAt);
     });
+  }
+
+  /** A transaction whose actor keys become known only when it commits. */
+  private async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      const result = await inTransaction(this.conn, fn);
+      this.actorKeys.commit();
+      return result;
+    } catch (err) {
+      this.actorKeys.rollback();
+      throw err;
+    }
   }
 
   close(): void {
@@ -150,6 +164,7 @@ export class EventWriter {
     receivedAtMs: number,
   ): Promise<AppendResult[]> {
     if (written.some((events) => events.length > 0)) {
+      const keys = await this.keyActors(written, group);
       await this.withAppender('events', (appender) => {
         if (appender.columnCount !== this.columns.columnCount) {
           throw new Error('events table columns changed outside migrate(); reopen the store');
@@ -157,10 +172,11 @@ export class EventWriter {
         const filler = this.fillerFor(appender);
         written.forEach((events, g) => {
           const org = (group[g] as Prepared).org;
+          const orgKeys = keys.get(org) as ReadonlyMap<string, number>;
           for (let start = 0; start < events.length; start += CHUNK_ROWS) {
             const end = Math.min(start + CHUNK_ROWS, events.length);
             filler.start(end - start);
-            this.columns.fill(filler, org, events, start, end, receivedAtMs);
+            this.columns.fill(filler, org, events, { start, end }, receivedAtMs, orgKeys);
             appender.appendDataChunk(filler.finish());
           }
         });
@@ -172,6 +188,20 @@ export class EventWriter {
       duplicates: (group[g] as Prepared).received - events.length,
       written: events,
     }));
+  }
+
+  /** org → actor → key, for the actors of the events to write (new actors get keys now). */
+  private async keyActors(written: readonly StoredEvent[][], group: readonly Prepared[]): Promise<Map<string, Map<string, number>>> {
+    const actorsByOrg = new Map<string, Array<string | null>>();
+    written.forEach((events, g) => {
+      const org = (group[g] as Prepared).org;
+      let actors = actorsByOrg.get(org);
+      if (actors === undefined) actorsByOrg.set(org, (actors = []));
+      for (const e of events) actors.push(e.actor);
+    });
+    const keys = new Map<string, Map<string, number>>();
+    for (const [org, actors] of actorsByOrg) keys.set(org, await this.actorKeys.keysFor(org, actors));
+    return keys;
   }
 
   /** One filler per column layout, reused across requests (its buffers are the chunk's size). */

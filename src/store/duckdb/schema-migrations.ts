@@ -122,6 +122,26 @@ export const MIGRATIONS: readonly Migration[] = [
       await conn.run('CREATE INDEX export_jobs_org_time ON export_jobs (org_id, created_at)');
     },
   },
+  {
+    version: 5,
+    name: 'actor keys',
+    async up(conn) {
+      // Dense integer keys per org (src/store/duckdb/actor-keys.ts), numbered by first appearance;
+      // events recorded before this version get theirs here.
+      await conn.run(`CREATE TABLE actors (
+        org_id VARCHAR NOT NULL,
+        actor VARCHAR NOT NULL,
+        actor_id INTEGER NOT NULL,
+        PRIMARY KEY (org_id, actor)
+      )`);
+      await conn.run('ALTER TABLE events ADD COLUMN actor_id INTEGER');
+      await conn.run(`INSERT INTO actors
+        SELECT org_id, actor, row_number() OVER (PARTITION BY org_id ORDER BY first_seen, actor)
+        FROM (SELECT org_id, actor, min(ts) AS first_seen FROM events WHERE actor IS NOT NULL GROUP BY org_id, actor)`);
+      await conn.run(`UPDATE events SET actor_id = a.actor_id FROM actors AS a
+        WHERE events.org_id = a.org_id AND events.actor = a.actor`);
+    },
+  },
 ];
 
 /**

@@ -1,9 +1,11 @@
 /** GET /dashboard/summary against a reference over the fixture events. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QueryEngine } from '../../../src/engine/query-engine.js';
 import type { SummaryResult } from '../../../src/engine/views/summary.js';
+import { summary } from '../../../src/engine/views/summary.js';
 import { localDayKey, localParts } from '../../fixtures/reference.js';
 import type { ViewsFixture } from './setup.js';
-import { DAY, FIXTURE_END, closeTo, iso, metricValue, viewsFixture, within } from './setup.js';
+import { DAY, FIXTURE_END, ORG, closeTo, iso, metricValue, viewsFixture, within } from './setup.js';
 
 let f: ViewsFixture;
 beforeAll(async () => {
@@ -52,6 +54,41 @@ describe('GET /dashboard/summary', () => {
     const total = revenue.series.reduce<number>((a, b) => a + (b ?? 0), 0);
     expect(closeTo(total, revenue.value)).toBe(true);
     expect(body.meta.timezone).toBe('America/New_York');
+  });
+
+  it('commerce, 30 days: every KPI and bucket matches the reference both when buckets roll up (actor bitmaps) and per grouping set', async () => {
+    const from = FIXTURE_END - 30 * DAY;
+    const current = within(f.events, from, FIXTURE_END);
+    const previous = within(f.events, from - 30 * DAY, from);
+    const catalog = f.t.catalog;
+    /** The view through an engine that reports `largestActorKey` and records the statement it runs. */
+    const viaEngine = async (largestActorKey: number): Promise<{ result: SummaryResult; sql: string }> => {
+      let sql = '';
+      const engine = Object.create(f.t.engine, {
+        largestActorKey: { value: () => largestActorKey },
+        runSql: { value: (text: string, ...rest: unknown[]) => ((sql = text), (f.t.engine.runSql as (...a: unknown[]) => unknown).call(f.t.engine, text, ...rest)) },
+      }) as QueryEngine;
+      return { result: await summary({ engine, org: ORG }, { model: 'commerce', range: '30d' }), sql };
+    };
+    const rolled = await viaEngine(f.t.engine.largestActorKey() ?? 0);
+    const hashed = await viaEngine(2 ** 31 - 1);
+    expect(rolled.sql).toContain('bitstring_agg');
+    expect(hashed.sql).toContain('GROUPING SETS');
+    for (const { result } of [rolled, hashed]) {
+      expect(result.kpis.map((k) => k.metric)).toEqual(['revenue', 'orders', 'success_rate', 'conversion_rate', 'average_order_value']);
+      for (const kpi of result.kpis) {
+        expect(closeTo(kpi.value, metricValue(catalog, kpi.metric, current)), kpi.metric).toBe(true);
+        expect(closeTo(kpi.previous, metricValue(catalog, kpi.metric, previous)), kpi.metric).toBe(true);
+        result.buckets.forEach((bucket, i) => {
+          const day = current.filter((e) => iso(e.timestamp).slice(0, 10) === bucket.slice(0, 10));
+          expect(closeTo(kpi.series[i], metricValue(catalog, kpi.metric, day)), `${kpi.metric} ${bucket}`).toBe(true);
+        });
+      }
+    }
+    // The conversion rate counts distinct shoppers over the whole range, not a sum of daily counts.
+    const conversion = rolled.result.kpis.find((k) => k.metric === 'conversion_rate')!;
+    const shoppers = (event: string) => new Set(current.filter((e) => e.event === event).map((e) => e.actor)).size;
+    expect(closeTo(conversion.value, shoppers('payment.completed') / shoppers('page.viewed'))).toBe(true);
   });
 
   it('an empty range has zero counts, null averages and ratios, and all-zero sparklines', async () => {

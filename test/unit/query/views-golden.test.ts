@@ -3,9 +3,9 @@
  * the whitelist, and the tenant filter in every statement (SqlBuilder.finish checks it too).
  */
 import { describe, expect, it } from 'vitest';
-import type { FieldRef } from '../../../src/query/index.js';
+import type { FieldRef, MetricExpr } from '../../../src/query/index.js';
 import {
-  buildActivity, buildActivityEdge, buildActorProfile, buildFunnel, buildHistogram, buildPeriodSummary, buildRankOf, buildRanking, buildRetention, dialectFor, parseFilters, parseMetricRef,
+  BITMAP_BUDGET_BYTES, buildActivity, buildActivityEdge, buildActorProfile, buildFunnel, buildHistogram, buildPeriodSummary, buildRankOf, buildRanking, buildRetention, dialectFor, parseFilters, parseMetricRef,
 } from '../../../src/query/index.js';
 import { testCatalog } from '../../fixtures/catalog.js';
 
@@ -123,29 +123,68 @@ describe('golden SQL: view builders (duckdb)', () => {
     });
   });
 
-  it('period summary: totals of both periods and the range buckets in one pruned scan', () => {
+  it('period summary (GROUPING SETS): totals of both periods and the range buckets in one pruned scan when a KPI does not roll up', () => {
     const revenue = parseMetricRef('revenue', catalog);
-    const payments = parseMetricRef('payments', catalog);
+    const p95 = parseMetricRef('p95_resolution', catalog);
     const week = 7 * 86_400_000;
     expect(
       buildPeriodSummary(duck, {
         org: 'acme', span, previous: { from: span.from - week, to: span.from }, granularity: '1d', timezone: 'UTC',
-        metrics: [{ expr: revenue.expr, zero: true }, { expr: payments.expr, zero: true }],
-        filters: parseFilters([{ field: 'currency', op: 'eq', value: 'EUR' }], catalog),
+        metrics: [{ expr: revenue.expr, zero: true }, { expr: p95.expr, zero: false }],
+        filters: parseFilters([{ field: 'currency', op: 'eq', value: 'EUR' }], catalog), bucketCount: 7, largestActorKey: 10,
       }),
     ).toEqual({
       sql: lines(
-        'SELECT p, t, GROUPING(p, t) AS g, coalesce(sum("p_amount") FILTER (WHERE "event" = $7), 0) AS m0, count(*) FILTER (WHERE "event" = $8) AS m1',
+        'SELECT p, t, GROUPING(p, t) AS g, coalesce(sum("p_amount") FILTER (WHERE "event" = $8), 0) AS m0, quantile_cont("p_resolution_hours", 0.95) FILTER (WHERE "event" = $9) AS m1',
         'FROM (',
-        `  SELECT *, CASE WHEN "ts" >= epoch_ms($6::BIGINT) THEN 1 ELSE 0 END AS p, epoch_ms(date_trunc('day', "ts")) AS t`,
+        `  SELECT *, CASE WHEN "ts" >= epoch_ms($7::BIGINT) THEN 1 ELSE 0 END AS p, epoch_ms(date_trunc('day', "ts")) AS t`,
         '  FROM "events"',
-        `  WHERE "org_id" = $1 AND "ts" >= epoch_ms($2::BIGINT) AND "ts" < epoch_ms($3::BIGINT) AND "event" = $4 AND "p_currency" = $5`,
+        `  WHERE "org_id" = $1 AND "ts" >= epoch_ms($2::BIGINT) AND "ts" < epoch_ms($3::BIGINT) AND "event" IN ($4, $5) AND "p_currency" = $6`,
         ') AS r',
         'GROUP BY GROUPING SETS ((p), (p, t))',
       ),
-      params: ['acme', span.from - week, span.to, 'payment.completed', 'EUR', span.from, 'payment.completed', 'payment.completed'],
+      params: ['acme', span.from - week, span.to, 'payment.completed', 'ticket.resolved', 'EUR', span.from, 'payment.completed', 'ticket.resolved'],
     });
-    expect(() => buildPeriodSummary(duck, { org: 'acme', span, previous: span, granularity: '1d', timezone: 'UTC', metrics: [{ expr: revenue.expr, zero: true }], filters: [] })).toThrow();
+    expect(() => buildPeriodSummary(duck, { org: 'acme', span, previous: span, granularity: '1d', timezone: 'UTC', metrics: [{ expr: revenue.expr, zero: true }], filters: [], bucketCount: 7, largestActorKey: 0 })).toThrow();
+  });
+
+  it('period summary (rollup): partials per range bucket and for the previous period, totals merged; actors as bitmaps', () => {
+    const revenue = parseMetricRef('revenue', catalog);
+    const failureRate = parseMetricRef('failure_rate', catalog);
+    const buyers: MetricExpr = { kind: 'aggregate', fn: 'count_distinct', field: ACTOR, percentile: null, events: ['payment.completed'], filters: [] };
+    const week = 7 * 86_400_000;
+    const options = {
+      org: 'acme', span, previous: { from: span.from - week, to: span.from }, granularity: '1d' as const, timezone: 'UTC',
+      metrics: [{ expr: revenue.expr, zero: true }, { expr: failureRate.expr, zero: true }, { expr: buyers, zero: true }],
+      filters: [], bucketCount: 7, largestActorKey: 1000,
+    };
+    expect(buildPeriodSummary(duck, options)).toEqual({
+      sql: lines(
+        'WITH parts AS (',
+        '  SELECT p, t, sum("p_amount") FILTER (WHERE "event" = $7) AS r0, count(*) FILTER (WHERE "event" = $8) AS r1, count(*) FILTER (WHERE "event" = $9) AS r2, ' +
+          'bitstring_agg("actor_id") FILTER (WHERE "event" = $10) AS r3',
+        '  FROM (',
+        `    SELECT *, CASE WHEN "ts" >= epoch_ms($6::BIGINT) THEN 1 ELSE 0 END AS p, CASE WHEN "ts" >= epoch_ms($6::BIGINT) THEN epoch_ms(date_trunc('day', "ts")) END AS t`,
+        '    FROM "events"',
+        `    WHERE "org_id" = $1 AND "ts" >= epoch_ms($2::BIGINT) AND "ts" < epoch_ms($3::BIGINT) AND "event" IN ($4, $5)`,
+        '  ) AS r',
+        '  GROUP BY p, t',
+        ')',
+        'SELECT p, t, 0 AS g, coalesce(r0, 0) AS m0, coalesce(CAST(r1 AS DOUBLE) / NULLIF(CAST(r2 AS DOUBLE), 0), 0) AS m1, coalesce(bit_count(r3), 0) AS m2 FROM parts WHERE p = 1',
+        'UNION ALL',
+        'SELECT p, NULL AS t, 1 AS g, coalesce(sum(r0), 0) AS m0, coalesce(CAST(CAST(sum(r1) AS BIGINT) AS DOUBLE) / NULLIF(CAST(CAST(sum(r2) AS BIGINT) AS DOUBLE), 0), 0) AS m1, ' +
+          'coalesce(bit_count(bit_or(r3)), 0) AS m2 FROM parts GROUP BY p',
+      ),
+      params: ['acme', span.from - week, span.to, 'payment.completed', 'payment.failed', span.from, 'payment.completed', 'payment.failed', 'payment.completed', 'payment.completed'],
+    });
+    // Bitmaps past the budget (one per bucket and the previous period): distinct actors are hashed per grouping set.
+    // 8 groups (7 buckets and the previous period) of one bitmap of K bits: K bytes in all.
+    const tooWide = buildPeriodSummary(duck, { ...options, largestActorKey: BITMAP_BUDGET_BYTES + 8 });
+    expect(tooWide.sql).toContain('GROUPING SETS');
+    expect(tooWide.sql).toContain('count(DISTINCT "actor_id")');
+    expect(buildPeriodSummary(duck, { ...options, largestActorKey: BITMAP_BUDGET_BYTES }).sql).toContain('bitstring_agg');
+    // Without actor keys (PostgreSQL until its store keeps them) distinct actors do not roll up.
+    expect(buildPeriodSummary(pg, options).sql).toContain('count(DISTINCT "actor")');
   });
 
   it('histogram: clamped bin index over bound edges', () => {
