@@ -51,7 +51,7 @@ export class ActorKeys {
     this.largest = largest;
     this.cache = new LRUCache<string, number>({
       max: capacity,
-      dispose: (_key, cacheKey, reason) => {
+      dispose: (_value, cacheKey, reason) => {
         if (reason !== 'evict') return;
         const state = this.orgs.get(cacheKey.slice(0, cacheKey.indexOf(SEP)));
         if (state) state.complete = false;
