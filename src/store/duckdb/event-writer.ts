@@ -48,8 +48,9 @@ function prepare(request: AppendRequest): Prepared {
 
 /**
  * Appends a group of requests' events on the writer connection inside one transaction: claim the
- * ids in event_ids, key the actors (actor-keys.ts), append the events that were new, commit. Any failure rolls back the whole
- * group (the caller then retries each request alone, so one bad request fails only itself).
+ * ids in event_ids, key the actors (actor-keys.ts), append the events that were new, commit. Any
+ * failure rolls back the whole group, keys included (the caller then retries each request alone,
+ * so one bad request fails only itself).
  *
  * Claiming ids has two paths. The fast one appends the ids through an Appender, which is about
  * twice as fast as INSERT … ON CONFLICT but fails the whole transaction on a repeated id; then the
