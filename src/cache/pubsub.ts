@@ -18,7 +18,7 @@ import type { InvalidationRule } from './tags.js';
 
 interface Notice {
   from: string;
-  /** The sender's sequence number of this notice; absent from instances that do not collect answers. */
+  /** The sender's sequence number of this notice; absent in notices of versions before acknowledgements. */
   id?: number;
   rule: InvalidationRule;
 }

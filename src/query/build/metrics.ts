@@ -8,7 +8,8 @@ import { fieldExpr, numericExpr } from './fields.js';
 import { compileFilters, eventsCondition } from './filters.js';
 import type { SqlBuilder } from './sql-builder.js';
 
-function needField(a: AggregateExpr): NonNullable<AggregateExpr['field']> {
+/** The aggregate's field; an aggregate that needs one always has one after parsing. */
+export function needField(a: AggregateExpr): NonNullable<AggregateExpr['field']> {
   if (!a.field) throw new AppError('INTERNAL', `${a.fn} without a field`);
   return a.field;
 }

@@ -8,7 +8,7 @@ import { AppError } from '../../domain/errors.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { AggregateExpr, MetricExpr } from '../parsed.js';
 import { fieldExpr, numericExpr } from './fields.js';
-import { canBeNull, isActor, withFilter } from './metrics.js';
+import { canBeNull, isActor, needField, withFilter } from './metrics.js';
 import type { SqlBuilder } from './sql-builder.js';
 
 export interface Rollup {
@@ -18,8 +18,6 @@ export interface Rollup {
   bucket: string[];
   /** Per metric: its value merging the partial columns of many groups (an aggregate). */
   merged: string[];
-  /** How many partials are actor bitmaps (each one per group, sized by the largest actor key). */
-  bitmaps: number;
 }
 
 /** One metric value, read from one group's partials or merged over groups. */
@@ -30,25 +28,18 @@ interface Value {
 
 class Partials {
   readonly sql: string[] = [];
-  bitmaps = 0;
   private readonly byKey = new Map<string, string>();
 
   /** The column of a partial aggregate, added once per distinct (aggregate, part). */
-  column(key: string, sql: () => string, bitmap = false): string {
+  column(key: string, sql: () => string): string {
     let name = this.byKey.get(key);
     if (name === undefined) {
       name = `r${this.sql.length}`;
       this.sql.push(`${sql()} AS ${name}`);
       this.byKey.set(key, name);
-      if (bitmap) this.bitmaps++;
     }
     return name;
   }
-}
-
-function field(a: AggregateExpr): NonNullable<AggregateExpr['field']> {
-  if (a.field === null) throw new AppError('INTERNAL', `${a.fn} without a field`);
-  return a.field;
 }
 
 /** True when every aggregate of `m` rolls up in dialect `d` (checked before any parameter is bound). */
@@ -69,12 +60,12 @@ function aggregateValue(b: SqlBuilder, a: AggregateExpr, parts: Partials): Value
       return { bucket: c, merged: `CAST(sum(${c}) AS BIGINT)` };
     }
     case 'sum': {
-      const c = parts.column(key('sum'), () => withFilter(b, a, `sum(${numericExpr(b, field(a))})`));
+      const c = parts.column(key('sum'), () => withFilter(b, a, `sum(${numericExpr(b, needField(a))})`));
       return { bucket: c, merged: `sum(${c})` };
     }
     case 'avg': {
-      const s = parts.column(key('sum'), () => withFilter(b, a, `sum(${numericExpr(b, field(a))})`));
-      const n = parts.column(key('n'), () => withFilter(b, a, `count(${numericExpr(b, field(a))})`));
+      const s = parts.column(key('sum'), () => withFilter(b, a, `sum(${numericExpr(b, needField(a))})`));
+      const n = parts.column(key('n'), () => withFilter(b, a, `count(${numericExpr(b, needField(a))})`));
       return {
         bucket: `${d.toDouble(s)} / NULLIF(${d.toDouble(n)}, 0)`,
         merged: `${d.toDouble(`sum(${s})`)} / NULLIF(${d.toDouble(`sum(${n})`)}, 0)`,
@@ -82,7 +73,7 @@ function aggregateValue(b: SqlBuilder, a: AggregateExpr, parts: Partials): Value
     }
     case 'min':
     case 'max': {
-      const f = field(a);
+      const f = needField(a);
       const time = f.type === 'time';
       const c = parts.column(key(a.fn), () => withFilter(b, a, `${a.fn}(${time ? fieldExpr(b, f) : numericExpr(b, f)})`));
       const out = (expr: string): string => (time ? d.epochMs(expr) : expr);
@@ -90,9 +81,9 @@ function aggregateValue(b: SqlBuilder, a: AggregateExpr, parts: Partials): Value
     }
     case 'count_distinct': {
       const bitmaps = d.actorBitmaps;
-      if (!isActor(field(a)) || bitmaps === null || d.actorKeyColumn === null) throw new AppError('INTERNAL', 'a distinct count that does not roll up');
+      if (!isActor(needField(a)) || bitmaps === null || d.actorKeyColumn === null) throw new AppError('INTERNAL', 'a distinct count that does not roll up');
       const keyColumn = b.ident(d.actorKeyColumn);
-      const c = parts.column(key('bitmap'), () => withFilter(b, a, bitmaps.aggregate(keyColumn)), true);
+      const c = parts.column(key('bitmap'), () => withFilter(b, a, bitmaps.aggregate(keyColumn)));
       return { bucket: `coalesce(${bitmaps.count(c)}, 0)`, merged: `coalesce(${bitmaps.count(bitmaps.union(c))}, 0)` };
     }
     case 'percentile':
@@ -120,6 +111,5 @@ export function rollupMetrics(b: SqlBuilder, metrics: ReadonlyArray<{ expr: Metr
     partials: parts.sql,
     bucket: values.map(({ value, zero }) => fill(value.bucket, zero)),
     merged: values.map(({ value, zero }) => fill(value.merged, zero)),
-    bitmaps: parts.bitmaps,
   };
 }

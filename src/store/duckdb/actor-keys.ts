@@ -84,15 +84,16 @@ export class ActorKeys {
       else keys.set(actor, key);
     }
     if (missing.size === 0) return keys;
-    const state = await this.stateFor(org);
+    const known = this.orgs.get(org);
+    const state = known ?? (await this.load(org));
     if (!state.complete) {
       for (const [actor, key] of await this.lookUp(org, [...missing])) {
         keys.set(actor, key);
         this.cache.set(org + SEP + actor, key);
         missing.delete(actor);
       }
-    } else {
-      // Loading the dictionary may just have brought some of them in.
+    } else if (known === undefined) {
+      // The dictionary was loaded just now and may hold some of them.
       for (const actor of missing) {
         const key = this.cache.get(org + SEP + actor);
         if (key !== undefined) {
@@ -124,12 +125,10 @@ export class ActorKeys {
   }
 
   /**
-   * The org's committed counter and completeness; at the org's first use, reads them from the
-   * table and loads its dictionary when it fits in half the cache.
+   * At the org's first use: its committed counter and completeness from the table, and its
+   * dictionary into the cache when it fits in half of it.
    */
-  private async stateFor(org: string): Promise<OrgState> {
-    const known = this.orgs.get(org);
-    if (known) return known;
+  private async load(org: string): Promise<OrgState> {
     const reader = await this.conn.runAndReadAll('SELECT count(*), coalesce(max(actor_id), 0) FROM actors WHERE org_id = $1', [org]);
     const [count, max] = reader.getRows()[0] ?? [0, 0];
     const fits = Number(count) <= this.capacity / 2;
