@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     const cache = await openCache({ config: { ...defaultCacheConfig(), warmTop: 0 }, redisUrl: null, version: catalog.version });
     const deps: AppDeps = { store, engine, ingest, keys, users, jwt: JWT, jwks: null, bodyLimitBytes: 10 << 20, cache, middleware, ops };
     // With the stack: the production logger (one access line per request) into /dev/null.
-    if (middleware) deps.logger = { ...loggerOptions({ logLevel: 'info' }), file: '/dev/null' };
+    if (middleware) deps.logger = loggerOptions({ logLevel: 'info' }, '/dev/null');
     const app = await buildApp(deps);
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     return { url, close: async () => (await app.close(), await cache.close()) };

@@ -31,20 +31,20 @@
  *   lane hands it to Fastify (a refusal, or an entry gone meanwhile), so nothing is counted twice.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { FastifyBaseLogger } from 'fastify';
 import type { TokenVerifier } from '../auth/jwt.js';
 import type { Permission } from '../auth/policy.js';
 import { decide } from '../auth/policy.js';
 import type { TallyCache } from '../cache/tally-cache.js';
 import type { RateClass } from '../config/ops.js';
-import type { RateDecision, RateLimiter } from '../ops/rate-limit/rate-limiter.js';
-import type { Telemetry } from '../ops/telemetry.js';
+import type { AccessLog } from '../ops/access-log.js';
+import type { RateDecision, RateLimiter, SubjectPlan } from '../ops/rate-limit/rate-limiter.js';
+import type { RequestRecorder, Telemetry } from '../ops/telemetry.js';
 import type { ReplyCoding } from './plugins/compression.js';
 import { compressedHit, negotiatedCoding, varyOnEncoding } from './plugins/compression.js';
 import { readCacheControl } from './plugins/etag.js';
-import { rateLimitHeaders, stashDecision } from './plugins/rate-decision.js';
+import { stashDecision } from './plugins/rate-decision.js';
 import { ReplyBatch } from './reply-batch.js';
-import { accessLine, logCompletion, requestIdFrom, saneId } from './plugins/request-id.js';
+import { accessLine, pathOf, requestIdFrom, saneId } from './plugins/request-id.js';
 import type { SecurityHeaders } from './plugins/security.js';
 import { securityHeaderSet } from './plugins/security.js';
 
@@ -65,15 +65,22 @@ interface LearnedRoute {
   /** The JWT of the Authorization header it was learned under. */
   token: string;
   route: LaneRoute;
+  /** Worked out on the first answer, kept for the next ones (the token fixes the caller). */
+  plan?: SubjectPlan;
+  recorder?: RequestRecorder;
+  /** The token's subject, set by match(). */
+  sub?: string;
 }
+
+type Matched = LearnedRoute & { sub: string };
 
 /** What the production stack adds to a reply; null = the stack is off (middleware: false). */
 export interface LaneStack {
   security: SecurityHeaders;
   telemetry: Telemetry;
   limiter: RateLimiter | null;
-  /** The access logger (request-id.ts accessLogger); null without a logger. */
-  logger: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'> | null;
+  /** The access log (request-id.ts accessLogger); null without a logger. */
+  logger: AccessLog | null;
   slowRequestMs: number;
   /**
    * What @fastify/cors adds to a reply to a request without Origin (security.ts
@@ -171,16 +178,18 @@ export class HitLane {
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const setup = this.setup;
-    const match = setup === null ? null : this.match(setup, req);
-    if (setup === null || match === null) return this.pass(req, res);
+    const learned = setup === null ? null : this.match(setup, req);
+    if (setup === null || learned === null) return this.pass(req, res);
     const limiter = setup.stack?.limiter ?? null;
-    if (limiter === null || match.route.rateClass === 'none') return this.answer(setup, req, res, match, null, started);
-    limiter.check(match.route.rateClass, { org: match.route.org, credential: `user:${match.sub}`, ip: req.socket.remoteAddress ?? '' }).then(
+    const { route } = learned;
+    if (limiter === null || route.rateClass === 'none') return this.answer(setup, req, res, learned, null, started);
+    learned.plan ??= limiter.plan(route.rateClass, { org: route.org, credential: `user:${learned.sub}`, ip: req.socket.remoteAddress ?? '' });
+    limiter.checkPlan(learned.plan).then(
       (decision) => {
         // Fastify's rate-limit hook takes this decision instead of counting the request again.
         stashDecision(req, decision);
         if (decision !== null && !decision.allowed && decision.reason !== 'ok') return this.pass(req, res);
-        this.answer(setup, req, res, match, decision, started);
+        this.answer(setup, req, res, learned, decision, started);
       },
       () => this.pass(req, res),
     );
@@ -190,7 +199,7 @@ export class HitLane {
     this.next?.(req, res);
   }
 
-  private match(setup: LaneSetup, req: IncomingMessage): { route: LaneRoute; sub: string } | null {
+  private match(setup: LaneSetup, req: IncomingMessage): Matched | null {
     if (req.method !== 'GET' || req.url === undefined) return null;
     const h = req.headers;
     if (h.authorization === undefined || h.upgrade !== undefined || h['cache-control'] !== undefined || h.pragma !== undefined) return null;
@@ -200,38 +209,38 @@ export class HitLane {
     if (stack !== null && stack.cors !== null && h.origin !== undefined) return null;
     const learned = this.routes.get(h.authorization)?.get(req.url);
     if (learned === undefined) return null;
-    const { token, route } = learned;
-    const principal = setup.verifier.peek(token);
-    if (principal === null || principal.userId !== undefined || principal.org !== route.org) return null;
-    if (decide(principal, route.permission) !== 'allow') return null;
-    return { route, sub: principal.sub };
+    const principal = setup.verifier.peek(learned.token);
+    if (principal === null || principal.userId !== undefined || principal.org !== learned.route.org) return null;
+    if (decide(principal, learned.route.permission) !== 'allow') return null;
+    learned.sub = principal.sub;
+    return learned as Matched;
   }
 
   /**
    * L1 first (compressed when the client asks and the stack compresses); then L2 when L1 holds
    * nothing for the key and no compression is asked for; anything else is Fastify's.
    */
-  private answer(setup: LaneSetup, req: IncomingMessage, res: ServerResponse, match: { route: LaneRoute }, decision: RateDecision | null, started: number): void {
-    const { org, key } = match.route;
+  private answer(setup: LaneSetup, req: IncomingMessage, res: ServerResponse, learned: Matched, decision: RateDecision | null, started: number): void {
+    const { org, key } = learned.route;
     // Without the ops stack nothing compresses: identity, as the bare app sends.
     const coding = setup.stack === null ? null : negotiatedCoding(req.headers);
     const record = setup.cache.freshMemoryHit(org, key);
     if (record !== null) {
       const encoded = compressedHit(setup.cache, key, record, 'fresh', record.hitBytes, coding);
       const hit: Hit = encoded === null ? { bytes: record.hitBytes, etag: record.etag, xCache: MEMORY_HIT, coding: null } : { bytes: encoded, etag: record.etag, xCache: MEMORY_HIT, coding };
-      return this.send(setup.stack, req, res, match.route, hit, decision, started);
+      return this.send(setup.stack, req, res, learned, hit, decision, started);
     }
     if (!setup.cache.hasRedis || coding !== null) return this.pass(req, res);
     setup.cache.freshRedisHit(org, key).then(
       (served) => {
         if (served === null) return this.pass(req, res);
-        this.send(setup.stack, req, res, match.route, { bytes: served.bytes, etag: served.etag ?? null, xCache: REDIS_HIT, coding: null }, decision, started);
+        this.send(setup.stack, req, res, learned, { bytes: served.bytes, etag: served.etag ?? null, xCache: REDIS_HIT, coding: null }, decision, started);
       },
       () => this.pass(req, res),
     );
   }
 
-  private send(stack: LaneStack | null, req: IncomingMessage, res: ServerResponse, route: LaneRoute, hit: Hit, decision: RateDecision | null, started: number): void {
+  private send(stack: LaneStack | null, req: IncomingMessage, res: ServerResponse, learned: Matched, hit: Hit, decision: RateDecision | null, started: number): void {
     this.served++;
     const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, 'x-cache': hit.xCache };
     // CORS first, as its onRequest hook sets them: compression then extends its Vary.
@@ -243,13 +252,13 @@ export class HitLane {
       headers['content-encoding'] = hit.coding;
     }
     const status = stack !== null && hit.etag !== null && notModified(req.headers['if-none-match'], hit.etag) ? 304 : 200;
-    const ids = stack === null ? null : this.stackHeaders(stack, req, headers, route, decision);
+    const ids = stack === null ? null : this.stackHeaders(stack, req, headers, learned.route, decision);
     const elapsed = performance.now() - started;
     if (stack !== null) headers['x-response-time'] = `${elapsed.toFixed(2)}ms`;
     if (status === 200) headers['content-length'] = hit.bytes.length;
     // Written with the other lane replies of this event-loop turn, at its end (reply-batch.ts).
     this.replies.send(res, status, headers, status === 200 ? hit.bytes : undefined);
-    if (stack !== null && ids !== null) this.observe(stack, req, route, status, elapsed, ids);
+    if (stack !== null && ids !== null) this.observe(stack, req, learned, status, elapsed, ids);
   }
 
   /** Request ids, security headers, Cache-Control and rate-limit headers, as the stack sets them. */
@@ -261,24 +270,30 @@ export class HitLane {
     // As applySecurityHeaders and applyCacheHeaders set them (no proxy headers reach the lane, so TLS is the socket's).
     Object.assign(headers, securityHeaderSet(stack.security, JSON_TYPE, (req.socket as { encrypted?: boolean }).encrypted === true));
     headers['cache-control'] = readCacheControl(route.cacheControl);
-    if (decision !== null) Object.assign(headers, rateLimitHeaders(decision));
+    if (decision !== null) {
+      // As rate-decision.ts rateLimitHeaders has them.
+      headers['x-ratelimit-limit'] = decision.limit;
+      headers['x-ratelimit-remaining'] = decision.remaining;
+      headers['x-ratelimit-reset'] = decision.resetSeconds;
+    }
     return { id, correlationId: sent ?? id };
   }
 
-  private observe(stack: LaneStack, req: IncomingMessage, route: LaneRoute, status: number, elapsed: number, ids: { id: string; correlationId: string }): void {
-    stack.telemetry.recordRequest('GET', route.route, status, elapsed);
+  private observe(stack: LaneStack, req: IncomingMessage, learned: Matched, status: number, elapsed: number, ids: { id: string; correlationId: string }): void {
+    const { route } = learned;
+    learned.recorder ??= stack.telemetry.requestRecorder('GET', route.route);
+    learned.recorder.record(status, elapsed);
     if (stack.logger === null) return;
     // The bindings Fastify's request logger carries (reqId; correlationId when the client sent one).
     const line = accessLine(ids.id, ids.correlationId, {
       method: 'GET',
       route: route.route,
-      path: (req.url ?? '').split('?', 1)[0] ?? '',
+      path: pathOf(req.url ?? ''),
       status,
       durationMs: Math.round(elapsed * 100) / 100,
       org: route.org,
       ip: req.socket.remoteAddress ?? '',
     });
-    logCompletion(stack.logger, stack.logger, null, line, stack.slowRequestMs);
+    stack.logger.write(line, line.durationMs >= stack.slowRequestMs);
   }
 }
-

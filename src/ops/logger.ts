@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/index.js';
+import { bufferedDestination } from './log-destination.js';
 
 export type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
 
@@ -44,10 +45,15 @@ function serializeRequest(req: FastifyRequest): Record<string, unknown> {
   };
 }
 
-export function loggerOptions(config: Pick<Config, 'logLevel'>): LoggerOptions {
+/**
+ * `destination`: a file path or descriptor (default 1, stdout), written in batches
+ * (log-destination.ts). Tests replace it with their own `stream`.
+ */
+export function loggerOptions(config: Pick<Config, 'logLevel'>, destination: string | number = 1): LoggerOptions {
   return {
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: CENSOR },
     serializers: { req: serializeRequest },
+    stream: bufferedDestination(destination),
   };
 }

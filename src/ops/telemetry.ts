@@ -73,7 +73,7 @@ export class Telemetry {
   private readonly startedAt: number;
   private liveConfigured = false;
   private readonly live = new Map<LiveTransport, number>();
-  private readonly httpChildren = new Map<string, HistogramSeries>();
+  private readonly recorders = new Map<string, RequestRecorder>();
 
   constructor(options: TelemetryOptions = {}) {
     const windowMs = options.windowMs ?? 300_000;
@@ -121,16 +121,18 @@ export class Telemetry {
   }
 
   recordRequest(method: string, route: string, status: number, durationMs: number): void {
+    this.requestRecorder(method, route).record(status, durationMs);
+  }
+
+  /** What records the requests of one route; callers that answer a route often may keep it. */
+  requestRecorder(method: string, route: string): RequestRecorder {
     const key = `${method} ${route}`;
-    // One bound series per label set (route templates keep them few): no label hashing per request.
-    const labelled = `${key} ${status}`;
-    let child = this.httpChildren.get(labelled);
-    if (child === undefined) {
-      child = this.metrics.httpDuration.bind({ method, route, status: String(status) });
-      this.httpChildren.set(labelled, child);
+    let recorder = this.recorders.get(key);
+    if (recorder === undefined) {
+      recorder = new RequestRecorder(this, method, route, key);
+      this.recorders.set(key, recorder);
     }
-    child.observe(durationMs / 1000);
-    this.routes.record(key, durationMs, status);
+    return recorder;
   }
 
   recordIngest(events: number): void {
@@ -208,5 +210,30 @@ export class Telemetry {
       live: { configured: this.liveConfigured, connections: [...this.live.values()].reduce((a, b) => a + b, 0), byTransport: Object.fromEntries(this.live) },
       rateLimits: { enabled: limits?.enabled ?? false, backend: limits?.backend ?? null, rejectionsInWindow: totals.rejections },
     };
+  }
+}
+
+/**
+ * The requests of one (method, route): the duration histogram's series bound once per status, so
+ * a request hashes no labels (route templates and statuses keep them few), and the /system stats.
+ */
+export class RequestRecorder {
+  private readonly series = new Map<number, HistogramSeries>();
+
+  constructor(
+    private readonly telemetry: Telemetry,
+    private readonly method: string,
+    private readonly route: string,
+    private readonly key: string,
+  ) {}
+
+  record(status: number, durationMs: number): void {
+    let series = this.series.get(status);
+    if (series === undefined) {
+      series = this.telemetry.metrics.httpDuration.bind({ method: this.method, route: this.route, status: String(status) });
+      this.series.set(status, series);
+    }
+    series.observe(durationMs / 1000);
+    this.telemetry.routes.record(this.key, durationMs, status);
   }
 }

@@ -55,10 +55,19 @@ const MAX_LOCAL_BLOCKS = 10_000;
 /** Callers whose subjects are remembered; the map starts afresh when full. */
 const MAX_PLANS = 10_000;
 
-interface SubjectPlan {
+/** A caller's subjects and their counter keys for one class (RateLimiter.plan). */
+export interface SubjectPlan {
+  rateClass: RateClass;
   subjects: Subject[];
   keys: string[];
 }
+
+interface Waiting {
+  resolve: (decision: RateDecision) => void;
+  reject: (err: unknown) => void;
+}
+
+const NO_LIMIT: Promise<null> = Promise.resolve(null);
 
 export class RateLimiter {
   private readonly windows: Record<RateClass, SlidingWindow>;
@@ -66,6 +75,9 @@ export class RateLimiter {
   /** Subject key → end of its block (epoch ms), as applied or seen by this instance. */
   private readonly blocks = new Map<string, number>();
   private readonly plans = new Map<string, SubjectPlan>();
+  /** This turn's checks, by caller: counted together at the end of the turn. */
+  private turn = new Map<SubjectPlan, Waiting[]>();
+  private turnScheduled = false;
   private readonly now: () => number;
 
   constructor(
@@ -106,35 +118,107 @@ export class RateLimiter {
     return out;
   }
 
-  /** The subjects of a caller and their counter keys, worked out once per (class, caller). */
-  private planFor(rateClass: RateClass, caller: Caller): SubjectPlan {
+  /**
+   * The subjects of a caller and their counter keys, worked out once per (class, caller). A
+   * caller with an org is planned without its IP, so a plan may be kept for the caller's later
+   * requests (the hit lane keeps one per token and URL).
+   */
+  plan(rateClass: RateClass, caller: Caller): SubjectPlan {
     const id = `${rateClass}\n${caller.org ?? ''}\n${caller.credential ?? ''}\n${caller.org === null ? caller.ip : ''}`;
     let plan = this.plans.get(id);
     if (plan === undefined) {
       if (this.plans.size >= MAX_PLANS) this.plans.clear();
       const subjects = this.subjects(rateClass, caller);
-      plan = { subjects, keys: subjects.map((s) => `${rateClass}:${s.scope}:${s.id}`) };
+      plan = { rateClass, subjects, keys: subjects.map((s) => `${rateClass}:${s.scope}:${s.id}`) };
       this.plans.set(id, plan);
     }
     return plan;
   }
 
-  /** null when no limit applies to this caller and class. */
-  async check(rateClass: RateClass, caller: Caller): Promise<RateDecision | null> {
-    if (!this.config.enabled) return null;
-    const { subjects, keys } = this.planFor(rateClass, caller);
-    if (subjects.length === 0) return null;
-    const now = this.now();
-    const local = keys.map((k) => this.blockedFor(k, now));
-    if (local.some((ms) => ms > 0)) return this.penalized(subjects, local);
+  /**
+   * null when no limit applies to this caller and class. Checks made during one event-loop turn
+   * are counted together when the turn's I/O is done: one counter operation per subject and turn
+   * (for Redis, one round trip), each request decided as if they had come one after another.
+   */
+  check(rateClass: RateClass, caller: Caller): Promise<RateDecision | null> {
+    if (!this.config.enabled) return NO_LIMIT;
+    return this.checkPlan(this.plan(rateClass, caller));
+  }
 
-    const window = this.windows[rateClass];
-    const hits = await Promise.all(subjects.map((s, i) => window.hit(keys[i] as string, s.limit)));
-    if (hits.every((h) => h.allowed)) return this.allowed(hits, subjects);
-    const refused = hits.flatMap((hit, i) => (hit.allowed ? [] : [{ hit, subject: subjects[i] as Subject, key: keys[i] as string }]));
+  /** check() for a caller planned before. */
+  checkPlan(plan: SubjectPlan): Promise<RateDecision | null> {
+    if (!this.config.enabled || plan.subjects.length === 0) return NO_LIMIT;
+    const blocked = this.localBlocks(plan.keys, this.now());
+    if (blocked !== null) return Promise.resolve(this.penalized(plan.subjects, blocked));
+    return new Promise((resolve, reject) => {
+      let group = this.turn.get(plan);
+      if (group === undefined) {
+        group = [];
+        this.turn.set(plan, group);
+      }
+      group.push({ resolve, reject });
+      if (this.turnScheduled) return;
+      this.turnScheduled = true;
+      setImmediate(this.countTurn);
+    });
+  }
 
+  private readonly countTurn = (): void => {
+    const groups = this.turn;
+    this.turn = new Map();
+    this.turnScheduled = false;
+    for (const [plan, waiting] of groups) {
+      this.decideGroup(plan, waiting).catch((err: unknown) => {
+        for (const w of waiting) w.reject(err);
+      });
+    }
+  };
+
+  /** The blocks this instance knows of, per subject (ms left), or null when none applies. */
+  private localBlocks(keys: string[], now: number): number[] | null {
+    let blocked: number[] | null = null;
+    for (let i = 0; i < keys.length; i++) {
+      const ms = this.blockedFor(keys[i] as string, now);
+      if (ms > 0) (blocked ??= keys.map(() => 0))[i] = ms;
+    }
+    return blocked;
+  }
+
+  /**
+   * The requests of one caller in one turn, in arrival order. Counts only grow, so the allowed
+   * ones come first; from the first refusal on each is settled in turn, as it would have been
+   * alone (a block the previous one earned refuses the next without a strike).
+   */
+  private async decideGroup(plan: SubjectPlan, waiting: Waiting[]): Promise<void> {
+    const { subjects, keys } = plan;
+    const window = this.windows[plan.rateClass];
+    const n = waiting.length;
+    const counted = await Promise.all(subjects.map((s, i) => window.hitMany(keys[i] as string, s.limit, n)));
+    const hitsOf = (j: number): WindowHit[] => counted.map((hits) => hits[j] as WindowHit);
+    let j = 0;
+    for (; j < n; j++) {
+      const hits = hitsOf(j);
+      if (!hits.every((h) => h.allowed)) break;
+      (waiting[j] as Waiting).resolve(this.allowed(hits, subjects));
+    }
+    for (; j < n; j++) {
+      const w = waiting[j] as Waiting;
+      try {
+        w.resolve(await this.refuse(plan, hitsOf(j)));
+      } catch (err) {
+        w.reject(err);
+      }
+    }
+  }
+
+  /** A request some subject refused: nothing spent anywhere, maybe a penalty earned. */
+  private async refuse({ subjects, keys }: SubjectPlan, hits: WindowHit[]): Promise<RateDecision> {
     // A refused request spends no budget anywhere, so Retry-After is truthful for a client that waits.
     await Promise.all(hits.map((h) => h.undo()));
+    const now = this.now();
+    const local = this.localBlocks(keys, now);
+    if (local !== null) return this.penalized(subjects, local);
+    const refused = hits.flatMap((hit, i) => (hit.allowed ? [] : [{ hit, subject: subjects[i] as Subject, key: keys[i] as string }]));
     // Blocked by another instance? Then this is not a fresh strike.
     const shared = await Promise.all(keys.map((k, i) => (hits[i]?.allowed ? 0 : this.penalties.blockedMs(k))));
     if (shared.some((ms) => ms > 0)) {

@@ -53,6 +53,15 @@ export class SlidingWindow {
   ) {}
 
   async hit(key: string, limit: number): Promise<WindowHit> {
+    const [hit] = await this.hitMany(key, limit, 1);
+    return hit as WindowHit;
+  }
+
+  /**
+   * Counts `n` requests of one key with one counter operation, and decides each as if they had
+   * come one after another: the i-th sees the i requests before it counted.
+   */
+  async hitMany(key: string, limit: number, n: number): Promise<WindowHit[]> {
     const now = this.now();
     const index = Math.floor(now / this.windowMs);
     const elapsedMs = now - index * this.windowMs;
@@ -62,13 +71,18 @@ export class SlidingWindow {
       this.settledIndex = index;
     }
     let before = this.settled.get(key);
+    let counted: number;
     if (before === undefined) {
-      const [current, previous] = await Promise.all([this.counts.consume(currentKey), this.counts.get(`${key}:${index - 1}`)]);
+      const [current, previous] = await Promise.all([this.counts.consume(currentKey, n), this.counts.get(`${key}:${index - 1}`)]);
       before = previous?.consumedPoints ?? 0;
       this.settled.set(key, before);
-      return this.decide(currentKey, limit, current.consumedPoints, before, elapsedMs);
+      counted = current.consumedPoints;
+    } else {
+      counted = (await this.counts.consume(currentKey, n)).consumedPoints;
     }
-    return this.decide(currentKey, limit, (await this.counts.consume(currentKey)).consumedPoints, before, elapsedMs);
+    const hits: WindowHit[] = [];
+    for (let i = 0; i < n; i++) hits.push(this.decide(currentKey, limit, counted - n + 1 + i, before, elapsedMs));
+    return hits;
   }
 
   private decide(currentKey: string, limit: number, counted: number, before: number, elapsedMs: number): WindowHit {

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { accessLine, logCompletion } from '../../../src/http/plugins/request-id.js';
+import { AccessLog } from '../../../src/ops/access-log.js';
 
 /** A real pino logger whose lines are kept, parsed. */
 function recorder(): { logged: Record<string, unknown>[]; logger: Logger } {
@@ -28,10 +29,10 @@ describe('access line', () => {
 
   it('logs info, a slow request as a warning with slow: true, an error at error level with err', () => {
     const { logged, logger } = recorder();
-    logCompletion(logger, logger, null, accessLine('a', undefined, fields), 1000);
-    logCompletion(logger, logger, null, accessLine('b', undefined, { ...fields, durationMs: 1000 }), 1000);
+    logCompletion(new AccessLog(logger), logger, null, accessLine('a', undefined, fields), 1000);
+    logCompletion(new AccessLog(logger), logger, null, accessLine('b', undefined, { ...fields, durationMs: 1000 }), 1000);
     const err = new Error('boom');
-    logCompletion(logger, logger, err, accessLine('c', undefined, fields), 1000);
+    logCompletion(new AccessLog(logger), logger, err, accessLine('c', undefined, fields), 1000);
     expect(logged.map((l) => [l['level'], l['msg'], l['reqId']])).toEqual([
       [30, 'request completed', 'a'],
       [40, 'slow request', 'b'],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RateLimitConfig } from '../../../src/config/ops.js';
 import { defaultOpsConfig } from '../../../src/config/ops.js';
+import type { CounterFactory } from '../../../src/ops/rate-limit/counters.js';
 import { counterFactory } from '../../../src/ops/rate-limit/counters.js';
 import type { Caller } from '../../../src/ops/rate-limit/rate-limiter.js';
 import { RateLimiter } from '../../../src/ops/rate-limit/rate-limiter.js';
@@ -91,5 +92,57 @@ describe('RateLimiter', () => {
     const cfg = config();
     cfg.classes.export = { org: 0, credential: 0, ip: 0, windowSeconds: 60 };
     expect(await limiter(cfg).check('export', user('acme'))).toBeNull();
+  });
+});
+
+/** Memory counters that record which operations reach them. */
+function countingFactory(ops: string[]): CounterFactory {
+  return (options) => {
+    const counters = counterFactory(null)(options);
+    for (const op of ['consume', 'get', 'reward'] as const) {
+      const original = counters[op].bind(counters) as (...args: unknown[]) => unknown;
+      (counters as unknown as Record<string, unknown>)[op] = (...args: unknown[]) => {
+        ops.push(op);
+        return original(...args);
+      };
+    }
+    return counters;
+  };
+}
+
+describe('RateLimiter: the checks of one event-loop turn', () => {
+  it('counts them with one operation per subject and decides them in arrival order', async () => {
+    const ops: string[] = [];
+    const cfg = config();
+    cfg.classes.query = { org: 9, credential: 7, ip: 0, windowSeconds: 60 };
+    const l = new RateLimiter(cfg, countingFactory(ops), { prefix: `t${Math.random()}` });
+    const alice = await Promise.all(Array.from({ length: 10 }, () => l.check('query', user('acme', 'alice'))));
+    // One consume per subject (org, credential) for all ten, plus the previous windows' reads.
+    expect(ops.filter((op) => op === 'consume')).toHaveLength(2);
+    // The credential allows 7: the first seven, each seeing those before it counted.
+    expect(alice.map((d) => d?.allowed)).toEqual([true, true, true, true, true, true, true, false, false, false]);
+    expect(alice.slice(0, 7).map((d) => d?.remaining)).toEqual([6, 5, 4, 3, 2, 1, 0]);
+    expect(alice[7]).toMatchObject({ reason: 'limit', scope: 'credential', refusedBy: ['credential'] });
+    // The three refused spent nothing: the org has 7 of its 9 used, so bob gets two.
+    expect(await run(l, user('acme', 'bob'), 3)).toEqual([true, true, false]);
+  });
+
+  it('settles refusals one after another: a block earned by one refuses the next without a new strike', async () => {
+    const cfg = config({ penalty: { strikes: 1, blockSeconds: 1, maxBlockSeconds: 8, windowSeconds: 60 } });
+    cfg.classes.query = { org: 1, credential: 0, ip: 0, windowSeconds: 1 };
+    const l = limiter(cfg);
+    const c = user('acme');
+    const turn = await Promise.all(Array.from({ length: 4 }, () => l.check('query', c)));
+    expect(turn.map((d) => [d?.allowed, d?.reason])).toEqual([
+      [true, 'ok'],
+      [false, 'penalty'],
+      [false, 'penalty'],
+      [false, 'penalty'],
+    ]);
+    // The later ones were refused by the block (1 s), not by a block of their own.
+    expect(turn.slice(2).map((d) => d?.retryAfterSeconds)).toEqual([1, 1]);
+    await new Promise((r) => setTimeout(r, 1_100));
+    // One strike so far: the next block is the second (2 s), not the fourth (8 s).
+    expect(await l.check('query', c)).toMatchObject({ allowed: false, reason: 'penalty', retryAfterSeconds: 2 });
   });
 });
