@@ -27,8 +27,10 @@
  * - with CORS configured, a request with an Origin header goes to Fastify (@fastify/cors decides
  *   per origin); without one the lane adds what @fastify/cors adds to every reply (Vary: Origin,
  *   the exposed headers), captured once from @fastify/cors itself;
- * - the rate limiter runs as for any request; its decision travels with the request when the
- *   lane hands it to Fastify (a refusal, or an entry gone meanwhile), so nothing is counted twice.
+ * - the rate limiter runs as for any request (with the other checks of its event-loop turn; the
+ *   replies of such a turn leave together once it has decided them); its decision travels with
+ *   the request when the lane hands it to Fastify (a refusal, or an entry gone meanwhile), so
+ *   nothing is counted twice.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { TokenVerifier } from '../auth/jwt.js';
@@ -126,6 +128,8 @@ export class HitLane {
   private setup: LaneSetup | null = null;
   private next: NodeHandler | null = null;
   private readonly replies = new ReplyBatch();
+  /** Requests waiting for the rate limiter's decision. */
+  private deciding = 0;
   served = 0;
 
   /** For Fastify's serverFactory: the lane first, Fastify's handler for everything else. */
@@ -184,15 +188,20 @@ export class HitLane {
     const { route } = learned;
     if (limiter === null || route.rateClass === 'none') return this.answer(setup, req, res, learned, null, started);
     learned.plan ??= limiter.plan(route.rateClass, { org: route.org, credential: `user:${learned.sub}`, ip: req.socket.remoteAddress ?? '' });
-    limiter.checkPlan(learned.plan).then(
-      (decision) => {
+    this.deciding++;
+    limiter.decide(learned.plan, (err, decision) => {
+      this.deciding--;
+      if (err !== undefined) this.pass(req, res);
+      else {
         // Fastify's rate-limit hook takes this decision instead of counting the request again.
         stashDecision(req, decision);
-        if (decision !== null && !decision.allowed && decision.reason !== 'ok') return this.pass(req, res);
-        this.answer(setup, req, res, learned, decision, started);
-      },
-      () => this.pass(req, res),
-    );
+        if (decision !== null && !decision.allowed && decision.reason !== 'ok') this.pass(req, res);
+        else this.answer(setup, req, res, learned, decision, started);
+      }
+      // The limiter decides a turn's requests together: their replies can leave together now,
+      // rather than a loop iteration later.
+      if (this.deciding === 0) this.replies.flushNow();
+    });
   }
 
   private pass(req: IncomingMessage, res: ServerResponse): void {

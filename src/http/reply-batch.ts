@@ -31,6 +31,14 @@ export class ReplyBatch {
     setImmediate(this.flush);
   }
 
+  /**
+   * Writes the waiting replies now: for a caller that knows the burst of replies it was waiting
+   * for is complete (the hit lane, once the rate limiter has decided a turn's requests).
+   */
+  flushNow(): void {
+    if (this.pending.length > 0) this.writeAll();
+  }
+
   /** Replies waiting for the end of the turn (tests). */
   get size(): number {
     return this.pending.length;

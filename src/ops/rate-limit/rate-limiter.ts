@@ -62,12 +62,20 @@ export interface SubjectPlan {
   keys: string[];
 }
 
-interface Waiting {
-  resolve: (decision: RateDecision) => void;
-  reject: (err: unknown) => void;
+/** Receives a decision (err undefined) or what made deciding fail. */
+export type Settle = (err: unknown, decision: RateDecision | null) => void;
+
+/** Settles one request; a callback that throws must not leave the rest of its group waiting. */
+function settleSafely(settle: Settle, err: unknown, decision: RateDecision | null): void {
+  try {
+    settle(err, decision);
+  } catch (thrown) {
+    queueMicrotask(() => {
+      throw thrown;
+    });
+  }
 }
 
-const NO_LIMIT: Promise<null> = Promise.resolve(null);
 
 export class RateLimiter {
   private readonly windows: Record<RateClass, SlidingWindow>;
@@ -76,7 +84,7 @@ export class RateLimiter {
   private readonly blocks = new Map<string, number>();
   private readonly plans = new Map<string, SubjectPlan>();
   /** This turn's checks, by caller: counted together at the end of the turn. */
-  private turn = new Map<SubjectPlan, Waiting[]>();
+  private turn = new Map<SubjectPlan, Settle[]>();
   private turnScheduled = false;
   private readonly now: () => number;
 
@@ -141,26 +149,33 @@ export class RateLimiter {
    * (for Redis, one round trip), each request decided as if they had come one after another.
    */
   check(rateClass: RateClass, caller: Caller): Promise<RateDecision | null> {
-    if (!this.config.enabled) return NO_LIMIT;
+    if (!this.config.enabled) return Promise.resolve(null);
     return this.checkPlan(this.plan(rateClass, caller));
   }
 
   /** check() for a caller planned before. */
   checkPlan(plan: SubjectPlan): Promise<RateDecision | null> {
-    if (!this.config.enabled || plan.subjects.length === 0) return NO_LIMIT;
+    return new Promise((resolve, reject) => this.decide(plan, (err, decision) => (err === undefined ? resolve(decision) : reject(err))));
+  }
+
+  /**
+   * checkPlan() with a callback, called once: synchronously when no limit applies or a block
+   * this instance knows of refuses at once, else when the turn's checks have been counted. (The
+   * hit lane: no promise per request.)
+   */
+  decide(plan: SubjectPlan, settle: Settle): void {
+    if (!this.config.enabled || plan.subjects.length === 0) return settle(undefined, null);
     const blocked = this.localBlocks(plan.keys, this.now());
-    if (blocked !== null) return Promise.resolve(this.penalized(plan.subjects, blocked));
-    return new Promise((resolve, reject) => {
-      let group = this.turn.get(plan);
-      if (group === undefined) {
-        group = [];
-        this.turn.set(plan, group);
-      }
-      group.push({ resolve, reject });
-      if (this.turnScheduled) return;
-      this.turnScheduled = true;
-      setImmediate(this.countTurn);
-    });
+    if (blocked !== null) return settle(undefined, this.penalized(plan.subjects, blocked));
+    let group = this.turn.get(plan);
+    if (group === undefined) {
+      group = [];
+      this.turn.set(plan, group);
+    }
+    group.push(settle);
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(this.countTurn);
   }
 
   private readonly countTurn = (): void => {
@@ -169,7 +184,7 @@ export class RateLimiter {
     this.turnScheduled = false;
     for (const [plan, waiting] of groups) {
       this.decideGroup(plan, waiting).catch((err: unknown) => {
-        for (const w of waiting) w.reject(err);
+        for (const settle of waiting) settleSafely(settle, err, null);
       });
     }
   };
@@ -189,7 +204,7 @@ export class RateLimiter {
    * ones come first; from the first refusal on each is settled in turn, as it would have been
    * alone (a block the previous one earned refuses the next without a strike).
    */
-  private async decideGroup(plan: SubjectPlan, waiting: Waiting[]): Promise<void> {
+  private async decideGroup(plan: SubjectPlan, waiting: Settle[]): Promise<void> {
     const { subjects, keys } = plan;
     const window = this.windows[plan.rateClass];
     const n = waiting.length;
@@ -199,15 +214,18 @@ export class RateLimiter {
     for (; j < n; j++) {
       const hits = hitsOf(j);
       if (!hits.every((h) => h.allowed)) break;
-      (waiting[j] as Waiting).resolve(this.allowed(hits, subjects));
+      settleSafely(waiting[j] as Settle, undefined, this.allowed(hits, subjects));
     }
     for (; j < n; j++) {
-      const w = waiting[j] as Waiting;
+      const settle = waiting[j] as Settle;
+      let decision: RateDecision;
       try {
-        w.resolve(await this.refuse(plan, hitsOf(j)));
+        decision = await this.refuse(plan, hitsOf(j));
       } catch (err) {
-        w.reject(err);
+        settleSafely(settle, err, null);
+        continue;
       }
+      settleSafely(settle, undefined, decision);
     }
   }
 

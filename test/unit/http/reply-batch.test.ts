@@ -56,6 +56,21 @@ describe('ReplyBatch', () => {
     expect(batch.size).toBe(0);
   });
 
+  it('flushNow() writes the waiting replies at once, and the end of the turn finds nothing left', async () => {
+    const batch = new ReplyBatch();
+    let sentAtFlush: boolean[] = [];
+    const port = await listen((req, res) => {
+      const body = Buffer.from(req.url ?? '');
+      batch.send(res, 200, { 'content-length': body.length }, body);
+      batch.flushNow();
+      sentAtFlush = [...sentAtFlush, res.headersSent];
+      expect(batch.size).toBe(0);
+    });
+    const replies = await Promise.all(['/x', '/y'].map((p) => get(port, p)));
+    expect(replies.map((r) => r.body)).toEqual(['/x', '/y']);
+    expect(sentAtFlush).toEqual([true, true]);
+  });
+
   it('sends a reply without a body (304)', async () => {
     const batch = new ReplyBatch();
     const port = await listen((_req, res) => batch.send(res, 304, { etag: '"x"' }, undefined));

@@ -129,7 +129,7 @@ describe('RateLimiter: the checks of one event-loop turn', () => {
 
   it('settles refusals one after another: a block earned by one refuses the next without a new strike', async () => {
     const cfg = config({ penalty: { strikes: 1, blockSeconds: 1, maxBlockSeconds: 8, windowSeconds: 60 } });
-    cfg.classes.query = { org: 1, credential: 0, ip: 0, windowSeconds: 1 };
+    cfg.classes.query = { org: 1, credential: 0, ip: 0, windowSeconds: 60 };
     const l = limiter(cfg);
     const c = user('acme');
     const turn = await Promise.all(Array.from({ length: 4 }, () => l.check('query', c)));
@@ -142,7 +142,9 @@ describe('RateLimiter: the checks of one event-loop turn', () => {
     // The later ones were refused by the block (1 s), not by a block of their own.
     expect(turn.slice(2).map((d) => d?.retryAfterSeconds)).toEqual([1, 1]);
     await new Promise((r) => setTimeout(r, 1_100));
-    // One strike so far: the next block is the second (2 s), not the fourth (8 s).
+    // The block is over, the window still full: this refusal is the second strike…
+    expect(await l.check('query', c)).toMatchObject({ allowed: false, reason: 'penalty' });
+    // …so the block it earned is the second (2 s), not the fourth (8 s).
     expect(await l.check('query', c)).toMatchObject({ allowed: false, reason: 'penalty', retryAfterSeconds: 2 });
   });
 });
