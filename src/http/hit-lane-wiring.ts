@@ -12,7 +12,7 @@ import type { TallyCache } from '../cache/tally-cache.js';
 import type { HitLane, LaneStack } from './hit-lane.js';
 import { accessLogger } from './plugins/request-id.js';
 import type { SecurityHeaders } from './plugins/security.js';
-import { corsHeadersWithoutOrigin } from './plugins/security.js';
+import { corsHeaderSets } from './plugins/security.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,7 +39,7 @@ export async function laneStack(app: FastifyInstance, ops: OpsServices, security
     limiter: ops.limiter,
     logger: ops.hasLogger ? accessLogger(app.log) : null,
     slowRequestMs: ops.settings.slowRequestMs,
-    cors: await corsHeadersWithoutOrigin(ops.settings.corsOrigins),
+    cors: await corsHeaderSets(ops.settings.corsOrigins),
     proxyTrusted: ops.settings.trustProxy !== false,
   };
 }

@@ -24,9 +24,9 @@
  *   it would have to compress goes to the slow path;
  * - no request body, no upgrade, no X-Forwarded-* headers when a proxy is trusted (Fastify
  *   derives ip and protocol from them);
- * - with CORS configured, a request with an Origin header goes to Fastify (@fastify/cors decides
- *   per origin); without one the lane adds what @fastify/cors adds to every reply (Vary: Origin,
- *   the exposed headers), captured once from @fastify/cors itself;
+ * - with CORS configured, the lane adds what @fastify/cors adds for the request's Origin (none,
+ *   a listed one, any other), captured once per case from @fastify/cors itself (security.ts
+ *   corsHeaderSets): a dashboard on another origin takes the lane too;
  * - the rate limiter runs as for any request (with the other checks of its event-loop turn; the
  *   replies of such a turn leave together once it has decided them); its decision travels with
  *   the request when the lane hands it to Fastify (a refusal, or an entry gone meanwhile), so
@@ -47,8 +47,8 @@ import { readCacheControl } from './plugins/etag.js';
 import { stashDecision } from './plugins/rate-decision.js';
 import { ReplyBatch } from './reply-batch.js';
 import { accessLine, pathOf, requestIdFrom, saneId } from './plugins/request-id.js';
-import type { SecurityHeaders } from './plugins/security.js';
-import { securityHeaderSet } from './plugins/security.js';
+import type { CorsHeaderSets, SecurityHeaders } from './plugins/security.js';
+import { corsHeadersFor, securityHeaderSet } from './plugins/security.js';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -84,11 +84,8 @@ export interface LaneStack {
   /** The access log (request-id.ts accessLogger); null without a logger. */
   logger: AccessLog | null;
   slowRequestMs: number;
-  /**
-   * What @fastify/cors adds to a reply to a request without Origin (security.ts
-   * corsHeadersWithoutOrigin); null without CORS origins. Requests with an Origin go to Fastify.
-   */
-  cors: Readonly<Record<string, string>> | null;
+  /** What @fastify/cors adds to a reply, by Origin (security.ts corsHeaderSets); null without CORS origins. */
+  cors: CorsHeaderSets | null;
   proxyTrusted: boolean;
 }
 
@@ -215,7 +212,6 @@ export class HitLane {
     if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return null;
     const stack = setup.stack;
     if (stack !== null && stack.proxyTrusted && (h['x-forwarded-for'] !== undefined || h['x-forwarded-proto'] !== undefined || h['x-forwarded-host'] !== undefined)) return null;
-    if (stack !== null && stack.cors !== null && h.origin !== undefined) return null;
     const learned = this.routes.get(h.authorization)?.get(req.url);
     if (learned === undefined) return null;
     const principal = setup.verifier.peek(learned.token);
@@ -253,7 +249,7 @@ export class HitLane {
     this.served++;
     const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, 'x-cache': hit.xCache };
     // CORS first, as its onRequest hook sets them: compression then extends its Vary.
-    const cors = stack?.cors ?? null;
+    const cors = stack === null || stack.cors === null ? null : corsHeadersFor(stack.cors, req.headers.origin);
     if (cors !== null) Object.assign(headers, cors);
     if (hit.etag !== null) headers['etag'] = hit.etag;
     if (hit.coding !== null) {

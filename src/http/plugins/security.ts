@@ -53,28 +53,35 @@ const NOT_HELMET = new Set(['content-type', 'content-length', 'date', 'connectio
  * throwaway instance, whose one GET is injected once. For headers that depend only on the
  * plugin's configuration, so they can be copied onto replies instead of recomputed per request.
  */
-async function probeHeaders(register: (probe: FastifyInstance) => Promise<void>, keep: (name: string) => boolean): Promise<Record<string, string>> {
+async function probeHeaders(register: (probe: FastifyInstance) => Promise<void>, keep: (name: string) => boolean, requests: Array<Record<string, string>> = [{}]): Promise<Array<Record<string, string>>> {
   const probe = Fastify({ logger: false });
   try {
     await register(probe);
     probe.get('/', async () => '');
-    const res = await probe.inject('/');
-    return Object.fromEntries(
-      Object.entries(res.headers)
-        .filter(([name, value]) => keep(name) && typeof value === 'string')
-        .map(([name, value]) => [name, String(value)]),
-    );
+    const replies: Array<Record<string, string>> = [];
+    for (const headers of requests) {
+      const res = await probe.inject({ url: '/', headers });
+      replies.push(
+        Object.fromEntries(
+          Object.entries(res.headers)
+            .filter(([name, value]) => keep(name) && typeof value === 'string')
+            .map(([name, value]) => [name, String(value)]),
+        ),
+      );
+    }
+    return replies;
   } finally {
     await probe.close();
   }
 }
 
 /** The headers @fastify/helmet sets with HELMET_OPTIONS, captured once. */
-export function helmetHeaders(): Promise<Record<string, string>> {
+export async function helmetHeaders(): Promise<Record<string, string>> {
   const register = async (probe: FastifyInstance): Promise<void> => {
     await probe.register(helmet, HELMET_OPTIONS);
   };
-  return probeHeaders(register, (name) => !NOT_HELMET.has(name));
+  const [headers] = await probeHeaders(register, (name) => !NOT_HELMET.has(name));
+  return headers ?? {};
 }
 
 export interface SecurityHeaders {
@@ -111,15 +118,37 @@ export function applySecurityHeaders(headers: SecurityHeaders, request: FastifyR
   reply.headers(securityHeaderSet(headers, reply.getHeader('content-type'), request.protocol === 'https'));
 }
 
+/** What @fastify/cors (as registerCors configures it) puts on a reply, by the request's Origin. */
+export interface CorsHeaderSets {
+  /** A request without Origin: `Vary: Origin` and the exposed headers, or `*`. */
+  none: Readonly<Record<string, string>>;
+  /** Each listed origin's (allowed, with credentials). */
+  listed: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** Any other origin's: not allowed; with `*`, every origin's. */
+  other: Readonly<Record<string, string>>;
+}
+
 /**
- * The headers @fastify/cors (as registerCors configures it) puts on a reply to a request without
- * an Origin header — the same for every such request (`Vary: Origin` and the exposed headers, or
- * `*`) — captured once by running it in a throwaway instance; null when no origins are configured.
- * The hit lane adds them to its replies; requests with an Origin are left to @fastify/cors.
+ * @fastify/cors's headers depend only on its configuration and the request's Origin (an exact
+ * match against the listed origins, or `*`), so they are captured once per listed origin, for no
+ * Origin and for an unlisted one, by running it in a throwaway instance; null when no origins are
+ * configured. The hit lane copies them onto its replies (preflights never reach it).
  */
-export async function corsHeadersWithoutOrigin(origins: readonly string[]): Promise<Readonly<Record<string, string>> | null> {
+export async function corsHeaderSets(origins: readonly string[]): Promise<CorsHeaderSets | null> {
   if (origins.length === 0) return null;
-  return probeHeaders((probe) => registerCors(probe, origins), (name) => name === 'vary' || name.startsWith('access-control-'));
+  const listed = origins.filter((o) => o !== '*');
+  let unlisted = 'https://unlisted.invalid';
+  for (let n = 1; origins.includes(unlisted); n++) unlisted = `https://unlisted-${n}.invalid`;
+  const keep = (name: string): boolean => name === 'vary' || name.startsWith('access-control-');
+  const requests: Array<Record<string, string>> = [{}, { origin: unlisted }, ...listed.map((origin) => ({ origin }))];
+  const [none = {}, other = {}, ...perOrigin] = await probeHeaders((probe) => registerCors(probe, origins), keep, requests);
+  return { none, other, listed: new Map(listed.map((origin, i) => [origin, perOrigin[i] ?? other])) };
+}
+
+/** The CORS headers of a request with this Origin (undefined: none sent). */
+export function corsHeadersFor(sets: CorsHeaderSets, origin: string | undefined): Readonly<Record<string, string>> {
+  if (origin === undefined) return sets.none;
+  return sets.listed.get(origin) ?? sets.other;
 }
 
 /** CORS for the allowed origins; nothing at all (not even a hook) when there are none. */
