@@ -76,7 +76,6 @@ function settleSafely(settle: Settle, err: unknown, decision: RateDecision | nul
   }
 }
 
-
 export class RateLimiter {
   private readonly windows: Record<RateClass, SlidingWindow>;
   private readonly penalties: Penalties;
