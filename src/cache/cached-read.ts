@@ -117,6 +117,7 @@ function teachHitLane(request: FastifyRequest, key: string, org: string): void {
     permission: config.permission,
     rateClass: config.rateClass ?? 'none',
     cacheControl: config.cacheControl,
+    sub: p.sub,
   });
 }
 

@@ -137,16 +137,16 @@ export class QueryEngine {
     return this.buckets.rows({ org: scope.org, shape, parsed: c.parsed, plan: c.plan, window, whole, dialect: this.dialect, now: c.now, run });
   }
 
-  /**
-   * Runs a statement built by a view module with the query builder (tenant filter included).
-   * For the cache it counts as reading any event at any time, unless the view wraps the call in
-   * withReadTag (cache/read-scope.ts) with what it really reads.
-   */
   /** The store's largest actor key (Store.largestActorKey). */
   largestActorKey(): number | null {
     return this.store.largestActorKey();
   }
 
+  /**
+   * Runs a statement built by a view module with the query builder (tenant filter included).
+   * For the cache it counts as reading any event at any time, unless the view wraps the call in
+   * withReadTag (cache/read-scope.ts) with what it really reads.
+   */
   async runSql(sql: string, params: readonly SqlParam[], scope?: QueryScope): Promise<SqlRow[]> {
     noteRead(ANY_READ);
     return this.bounded('sql', scope?.org ?? null, (options) => this.store.query(sql, params, options));

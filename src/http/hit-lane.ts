@@ -44,7 +44,7 @@ import type { RequestRecorder, Telemetry } from '../ops/telemetry.js';
 import type { ReplyCoding } from './plugins/compression.js';
 import { compressedHit, negotiatedCoding, varyOnEncoding } from './plugins/compression.js';
 import { readCacheControl } from './plugins/etag.js';
-import { stashDecision } from './plugins/rate-decision.js';
+import { setRateLimitHeaders, stashDecision } from './plugins/rate-decision.js';
 import { ReplyBatch } from './reply-batch.js';
 import { accessLine, pathOf, requestIdFrom, saneId } from './plugins/request-id.js';
 import type { CorsHeaderSets, SecurityHeaders } from './plugins/security.js';
@@ -61,6 +61,8 @@ export interface LaneRoute {
   permission: Permission;
   rateClass: RateClass | 'none';
   cacheControl: string | undefined;
+  /** The token's subject (the token fixes it): the caller the rate limiter counts. */
+  sub: string;
 }
 
 interface LearnedRoute {
@@ -70,11 +72,7 @@ interface LearnedRoute {
   /** Worked out on the first answer, kept for the next ones (the token fixes the caller). */
   plan?: SubjectPlan;
   recorder?: RequestRecorder;
-  /** The token's subject, set by match(). */
-  sub?: string;
 }
-
-type Matched = LearnedRoute & { sub: string };
 
 /** What the production stack adds to a reply; null = the stack is off (middleware: false). */
 export interface LaneStack {
@@ -184,7 +182,7 @@ export class HitLane {
     const limiter = setup.stack?.limiter ?? null;
     const { route } = learned;
     if (limiter === null || route.rateClass === 'none') return this.answer(setup, req, res, learned, null, started);
-    learned.plan ??= limiter.plan(route.rateClass, { org: route.org, credential: `user:${learned.sub}`, ip: req.socket.remoteAddress ?? '' });
+    learned.plan ??= limiter.plan(route.rateClass, { org: route.org, credential: `user:${route.sub}`, ip: req.socket.remoteAddress ?? '' });
     this.deciding++;
     limiter.decide(learned.plan, (err, decision) => {
       this.deciding--;
@@ -205,7 +203,7 @@ export class HitLane {
     this.next?.(req, res);
   }
 
-  private match(setup: LaneSetup, req: IncomingMessage): Matched | null {
+  private match(setup: LaneSetup, req: IncomingMessage): LearnedRoute | null {
     if (req.method !== 'GET' || req.url === undefined) return null;
     const h = req.headers;
     if (h.authorization === undefined || h.upgrade !== undefined || h['cache-control'] !== undefined || h.pragma !== undefined) return null;
@@ -217,15 +215,14 @@ export class HitLane {
     const principal = setup.verifier.peek(learned.token);
     if (principal === null || principal.userId !== undefined || principal.org !== learned.route.org) return null;
     if (decide(principal, learned.route.permission) !== 'allow') return null;
-    learned.sub = principal.sub;
-    return learned as Matched;
+    return learned;
   }
 
   /**
    * L1 first (compressed when the client asks and the stack compresses); then L2 when L1 holds
    * nothing for the key and no compression is asked for; anything else is Fastify's.
    */
-  private answer(setup: LaneSetup, req: IncomingMessage, res: ServerResponse, learned: Matched, decision: RateDecision | null, started: number): void {
+  private answer(setup: LaneSetup, req: IncomingMessage, res: ServerResponse, learned: LearnedRoute, decision: RateDecision | null, started: number): void {
     const { org, key } = learned.route;
     // Without the ops stack nothing compresses: identity, as the bare app sends.
     const coding = setup.stack === null ? null : negotiatedCoding(req.headers);
@@ -245,7 +242,7 @@ export class HitLane {
     );
   }
 
-  private send(stack: LaneStack | null, req: IncomingMessage, res: ServerResponse, learned: Matched, hit: Hit, decision: RateDecision | null, started: number): void {
+  private send(stack: LaneStack | null, req: IncomingMessage, res: ServerResponse, learned: LearnedRoute, hit: Hit, decision: RateDecision | null, started: number): void {
     this.served++;
     const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, 'x-cache': hit.xCache };
     // CORS first, as its onRequest hook sets them: compression then extends its Vary.
@@ -275,16 +272,11 @@ export class HitLane {
     // As applySecurityHeaders and applyCacheHeaders set them (no proxy headers reach the lane, so TLS is the socket's).
     Object.assign(headers, securityHeaderSet(stack.security, JSON_TYPE, (req.socket as { encrypted?: boolean }).encrypted === true));
     headers['cache-control'] = readCacheControl(route.cacheControl);
-    if (decision !== null) {
-      // As rate-decision.ts rateLimitHeaders has them.
-      headers['x-ratelimit-limit'] = decision.limit;
-      headers['x-ratelimit-remaining'] = decision.remaining;
-      headers['x-ratelimit-reset'] = decision.resetSeconds;
-    }
+    if (decision !== null) setRateLimitHeaders(headers, decision);
     return { id, correlationId: sent ?? id };
   }
 
-  private observe(stack: LaneStack, req: IncomingMessage, learned: Matched, status: number, elapsed: number, ids: { id: string; correlationId: string }): void {
+  private observe(stack: LaneStack, req: IncomingMessage, learned: LearnedRoute, status: number, elapsed: number, ids: { id: string; correlationId: string }): void {
     const { route } = learned;
     learned.recorder ??= stack.telemetry.requestRecorder('GET', route.route);
     learned.recorder.record(status, elapsed);

@@ -22,7 +22,10 @@ interface Pending {
 export class ReplyBatch {
   private pending: Pending[] = [];
   private scheduled = false;
-  private readonly flush = (): void => this.writeAll();
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    this.writeAll();
+  };
 
   send(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: Buffer | undefined): void {
     this.pending.push({ res, status, headers, body });
@@ -36,6 +39,7 @@ export class ReplyBatch {
    * for is complete (the hit lane, once the rate limiter has decided a turn's requests).
    */
   flushNow(): void {
+    // The flush already scheduled stays so; it finds what arrives after this, or nothing.
     if (this.pending.length > 0) this.writeAll();
   }
 
@@ -47,7 +51,6 @@ export class ReplyBatch {
   private writeAll(): void {
     const batch = this.pending;
     this.pending = [];
-    this.scheduled = false;
     for (const { res, status, headers, body } of batch) {
       // A client gone meanwhile: nothing to write (Node would drop it anyway).
       if (res.destroyed) continue;

@@ -19,7 +19,16 @@ export function stashedDecision(req: IncomingMessage): RateDecision | null | und
   return (req as Marked)[DECIDED];
 }
 
+/** Sets the X-RateLimit-* headers of a decision on `headers` (the hit lane's reply headers). */
+export function setRateLimitHeaders(headers: Record<string, unknown>, decision: RateDecision): void {
+  headers['x-ratelimit-limit'] = decision.limit;
+  headers['x-ratelimit-remaining'] = decision.remaining;
+  headers['x-ratelimit-reset'] = decision.resetSeconds;
+}
+
 /** The X-RateLimit-* headers of a decision. */
 export function rateLimitHeaders(decision: RateDecision): Record<string, number> {
-  return { 'x-ratelimit-limit': decision.limit, 'x-ratelimit-remaining': decision.remaining, 'x-ratelimit-reset': decision.resetSeconds };
+  const headers: Record<string, number> = {};
+  setRateLimitHeaders(headers, decision);
+  return headers;
 }

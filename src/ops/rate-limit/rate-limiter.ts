@@ -149,16 +149,12 @@ export class RateLimiter {
    */
   check(rateClass: RateClass, caller: Caller): Promise<RateDecision | null> {
     if (!this.config.enabled) return Promise.resolve(null);
-    return this.checkPlan(this.plan(rateClass, caller));
-  }
-
-  /** check() for a caller planned before. */
-  checkPlan(plan: SubjectPlan): Promise<RateDecision | null> {
+    const plan = this.plan(rateClass, caller);
     return new Promise((resolve, reject) => this.decide(plan, (err, decision) => (err === undefined ? resolve(decision) : reject(err))));
   }
 
   /**
-   * checkPlan() with a callback, called once: synchronously when no limit applies or a block
+   * check() for a caller planned before, with a callback, called once: synchronously when no limit applies or a block
    * this instance knows of refuses at once, else when the turn's checks have been counted. (The
    * hit lane: no promise per request.)
    */

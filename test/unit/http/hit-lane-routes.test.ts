@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { LaneRoute, LaneSetup } from '../../../src/http/hit-lane.js';
 import { HitLane, ROUTES_MAX } from '../../../src/http/hit-lane.js';
 
-const ROUTE: LaneRoute = { key: 'k', org: 'acme', route: '/api/v1/dashboard/summary', permission: 'dashboard:read', rateClass: 'none', cacheControl: undefined };
+const ROUTE: LaneRoute = { key: 'k', org: 'acme', route: '/api/v1/dashboard/summary', permission: 'dashboard:read', rateClass: 'none', cacheControl: undefined, sub: 'u1' };
 
 /** remember() only needs the lane started; its setup is not used for learning. */
 function startedLane(): HitLane {
