@@ -7,12 +7,16 @@
  * throughput at most 15 % lower than with it off.
  */
 import { fork } from 'node:child_process';
+import { get } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import autocannon from 'autocannon';
 import { compileCli, compiledWorker } from './lib/compile.js';
 import type { ProfileSummary } from './lib/cpu-profile.js';
 import { int, ms, progress } from './lib/format.js';
 import { machineMarkdown } from './lib/machine.js';
 import { markdownTable, replaceSection } from './lib/markdown.js';
+import type { StackCost } from './lib/stack-costs.js';
+import { measureStackCosts } from './lib/stack-costs.js';
 import type { MiddlewareServers } from './workers/middleware-server.js';
 
 const EVENTS = 50_000;
@@ -100,6 +104,30 @@ function merge(samples: Sample[]): Sample {
   };
 }
 
+/** Headers Node adds to every reply by itself (both sides alike). */
+const NODE_HEADERS = new Set(['date', 'connection', 'keep-alive']);
+
+/** The headers of one reply of `url` (a lane answer once the caches are warm), without Node's own. */
+function replyHeaders(url: string, token: string): Promise<OutgoingHttpHeaders> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(Object.fromEntries(Object.entries(res.headers).filter(([name]) => !NODE_HEADERS.has(name)))));
+    }).on('error', reject);
+  });
+}
+
+/** The breakdown's table and the sentence that compares it with the measured difference. */
+function costsMarkdown(costs: StackCost[], cpuOff: number, cpuOn: number): string {
+  const sum = costs.reduce((a, c) => a + c.micros, 0);
+  const allowed = cpuOff * (1 / TARGET - 1);
+  return [
+    markdownTable(['part of the stack (hit lane, per reply)', 'µs'], [...costs.map((c) => [c.part, c.micros.toFixed(2)]), ['**sum of the parts**', `**${sum.toFixed(2)}**`]], ['l', 'r']),
+    '',
+    `Measured under load in the same run (API client GET): server CPU per reply ${cpuOff.toFixed(1)} µs with the stack off, ${cpuOn.toFixed(1)} µs with it on, a difference of ${(cpuOn - cpuOff).toFixed(1)} µs. The target allows the stack ${allowed.toFixed(1)} µs per reply next to ${cpuOff.toFixed(1)} µs (${cpuOff.toFixed(1)} × (1 / ${TARGET} − 1)); the parts alone, measured without sockets, take ${sum.toFixed(1)} µs.`,
+  ].join('\n');
+}
+
 type Profile = (during: () => Promise<unknown>) => Promise<ProfileSummary>;
 
 async function startServers(): Promise<{ servers: MiddlewareServers; cpu: CpuProbe; profile: Profile; stop: () => Promise<void> }> {
@@ -137,6 +165,9 @@ async function main(): Promise<void> {
   const { servers, cpu, profile, stop } = await startServers();
   const rows: string[][] = [];
   const verdicts: boolean[] = [];
+  /** Server CPU per reply of the first read and client kind (the lane's GET, API client): off, on. */
+  let laneCpu: [number, number] | null = null;
+  let costs: StackCost[];
   try {
     for (const read of READS) {
     // One request each fills the caches; the warm-up lets V8 optimize both paths.
@@ -162,6 +193,7 @@ async function main(): Promise<void> {
       const cpuOn = b.cpu / b.requests;
       const cpuRatio = cpuOff / cpuOn;
       verdicts.push(ratio >= TARGET);
+      laneCpu ??= [cpuOff, cpuOn];
       for (const [label, s, rps, cpuPer] of [['off', a, rpsOff, cpuOff], ['on', b, rpsOn, cpuOn]] as const) {
         if (s.non2xx > 0 || s.errors > 0) throw new Error(`${variant.name}, stack ${label}: ${s.non2xx} non-2xx replies and ${s.errors} errors`);
         rows.push([
@@ -186,9 +218,14 @@ async function main(): Promise<void> {
       console.log(`${read.name}, ${variant.name}: ${int(rpsOff)} req/s off, ${int(rpsOn)} req/s on → ${(ratio * 100).toFixed(1)} %; server CPU/request ${Math.round(cpuOff)} µs off, ${Math.round(cpuOn)} µs on → capacity ${(cpuRatio * 100).toFixed(1)} %`);
     }
     }
+    progress('breakdown: what each part of the stack costs per lane reply, measured without sockets');
+    const lanePath = (READS[0] as Read).path;
+    costs = await measureStackCosts({ on: await replyHeaders(`${servers.on}${lanePath}`, servers.token), off: await replyHeaders(`${servers.off}${lanePath}`, servers.token) });
+    for (const c of costs) console.log(`  ${c.micros.toFixed(2)} µs  ${c.part}`);
   } finally {
     await stop();
   }
+  const [laneCpuOff, laneCpuOn] = laneCpu ?? [Number.NaN, Number.NaN];
 
   const body = [
     '## Middleware stack cost',
@@ -201,7 +238,11 @@ async function main(): Promise<void> {
     '',
     'The browser rows ask for compression (brotli, quality 4, for replies of 1 KiB or more; both replies are larger). With the stack on, a cached answer is compressed once per coding, when a client first asks for it, and kept with its memory-cache entry; later replies send the kept bytes (src/cache/memory.ts `encoded`); with the stack off nothing is compressed. The GET is answered by the hit lane for both client kinds (src/http/hit-lane.ts), the POST by Fastify\'s path; what the stack adds in the lane is its headers (request id, security headers, Cache-Control, X-Response-Time, X-RateLimit-*), the rate-limit check, metrics and the access-log line. **capacity vs off** = server CPU per request with the stack off / with it on: the share of throughput left when the server is CPU-bound, measured from the server process\'s own CPU time, so it holds when other processes compete for the machine (req/s does not).',
     '',
-    'Where the stack\'s cost is (2026-11-24, API client GET, server CPU per request, from CPU profiles and from runs with one part of the stack switched off in the lane): a stack-off lane reply costs ≈ 18 µs, about 60 % of it the socket write (on this shared host a write also pays for waking autocannon). This session took the full stack from ≈ 31 µs to ≈ 24–26 µs per reply (61 % → 72–76 % in single runs): the access line is written from a template of the logger\'s own format (src/ops/access-log.ts, byte-equal to pino\'s) into a destination that writes every 10 ms or 16 KiB (src/ops/log-destination.ts) — pino\'s generic serialization plus one write per line had cost ≈ 5 µs, now ≈ 1 µs; the rate-limit checks of one event-loop turn are counted with one counter operation per subject (src/ops/rate-limit/rate-limiter.ts) and the lane keeps each learned route\'s rate-limit plan and bound metrics recorder, writing a decided turn\'s replies at once. What remains, as points of the ratio gained by switching one part off: the rate-limit check ≈ 6, the stack\'s headers (request id, five security headers, Cache-Control, three X-RateLimit-*, which Node validates one by one) ≈ 4, metrics and the access line ≈ 3; with all three off the lane reached 86 %, X-Response-Time, the 304 check, compression negotiation and the larger reply taking the rest. So 85 % leaves the whole stack ≈ 3 µs next to an 18 µs reply: not reachable on this host while every request is rate-limited, logged and given its headers. POST /query is faster with the stack on, and not because the stack costs nothing: its rate-limit hook waits for the end of the event-loop turn, so Fastify answers a turn\'s requests in one burst and their writes find autocannon awake, while the stack-off side writes each reply on its own (≈ 25–30 µs more server CPU per reply on this shared host; the same effect as under bench:cache). Single runs vary by a few points. Earlier: the access line built with an object spread cost ≈ 20 µs per request under load (until 2026-11-24); before compressed replies were kept with the cache entry (2026-11-23), browsers paid brotli on every reply (~60–70 µs for 4 KB).',
+    '### Where the stack\'s cost goes',
+    '',
+    costsMarkdown(costs, laneCpuOff, laneCpuOn),
+    '',
+    'How to read the breakdown: each part is what the lane calls for it, timed on its own in this process with the production settings (bench/lib/stack-costs.ts); the header row is Node\'s `writeHead` with the headers captured from one real reply of each side. Node spends ≈ 0.1 µs on every header it writes (it checks the name and value, looks for the headers it handles itself and appends the line), so the eleven the stack must send — the request id, X-Response-Time, the five security headers of a data reply, Cache-Control and the three X-RateLimit-* — cost about 1 µs before anything else. Under load the difference is larger than the sum: the parts allocate (garbage collection), and a slower reply leaves autocannon asleep more often, so its socket write, ≈ 60 % of a stack-off reply\'s CPU on this shared host, also pays for waking the client more often. Earlier work on the lane (2026-11-24): the access line is written from a template of the logger\'s own format (byte-equal to pino\'s; its route, path and org serialized once per learned URL) into a destination that writes every 10 ms or 16 KiB; the rate-limit checks of one event-loop turn are counted with one counter operation per subject, without an object per request and subject; the lane keeps each learned route\'s rate-limit plan and metrics recorder — together ≈ 31 µs → ≈ 23–25 µs per reply with the stack on. Single runs vary by several points (this is a shared 2-CPU VM). POST /query is faster with the stack on, and not because the stack costs nothing: its rate-limit hook waits for the end of the event-loop turn, so Fastify answers a turn\'s requests in one burst and their writes find autocannon awake, while the stack-off side writes each reply on its own (the same effect as under bench:cache). Earlier: the access line built with an object spread cost ≈ 20 µs per request under load (until 2026-11-24); before compressed replies were kept with the cache entry (2026-11-23), browsers paid brotli on every reply (~60–70 µs for 4 KB).',
   ].join('\n');
   await replaceSection('middleware', body);
   progress(`docs/benchmarks.md updated; target ${verdicts.every(Boolean) ? 'met' : 'NOT met'}`);

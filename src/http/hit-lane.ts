@@ -38,7 +38,7 @@ import type { Permission } from '../auth/policy.js';
 import { decide } from '../auth/policy.js';
 import type { TallyCache } from '../cache/tally-cache.js';
 import type { RateClass } from '../config/ops.js';
-import type { AccessLog } from '../ops/access-log.js';
+import type { AccessLog, PreparedRoute } from '../ops/access-log.js';
 import type { RateDecision, RateLimiter, SubjectPlan } from '../ops/rate-limit/rate-limiter.js';
 import type { RequestRecorder, Telemetry } from '../ops/telemetry.js';
 import type { ReplyCoding } from './plugins/compression.js';
@@ -46,7 +46,7 @@ import { compressedHit, negotiatedCoding, varyOnEncoding } from './plugins/compr
 import { readCacheControl } from './plugins/etag.js';
 import { setRateLimitHeaders, stashDecision } from './plugins/rate-decision.js';
 import { ReplyBatch } from './reply-batch.js';
-import { accessLine, pathOf, requestIdFrom, saneId } from './plugins/request-id.js';
+import { pathOf, requestIdFrom, saneId } from './plugins/request-id.js';
 import type { CorsHeaderSets, SecurityHeaders } from './plugins/security.js';
 import { corsHeadersFor, securityHeaderSet } from './plugins/security.js';
 
@@ -72,6 +72,8 @@ interface LearnedRoute {
   /** Worked out on the first answer, kept for the next ones (the token fixes the caller). */
   plan?: SubjectPlan;
   recorder?: RequestRecorder;
+  /** The access line's fixed fields, serialized once. */
+  line?: PreparedRoute;
 }
 
 /** What the production stack adds to a reply; null = the stack is off (middleware: false). */
@@ -280,17 +282,12 @@ export class HitLane {
     const { route } = learned;
     learned.recorder ??= stack.telemetry.requestRecorder('GET', route.route);
     learned.recorder.record(status, elapsed);
-    if (stack.logger === null) return;
+    const log = stack.logger;
+    if (log === null) return;
+    learned.line ??= log.prepare({ method: 'GET', route: route.route, path: pathOf(req.url ?? ''), org: route.org });
     // The bindings Fastify's request logger carries (reqId; correlationId when the client sent one).
-    const line = accessLine(ids.id, ids.correlationId, {
-      method: 'GET',
-      route: route.route,
-      path: pathOf(req.url ?? ''),
-      status,
-      durationMs: Math.round(elapsed * 100) / 100,
-      org: route.org,
-      ip: req.socket.remoteAddress ?? '',
-    });
-    stack.logger.write(line, line.durationMs >= stack.slowRequestMs);
+    const durationMs = Math.round(elapsed * 100) / 100;
+    const correlationId = ids.correlationId === ids.id ? undefined : ids.correlationId;
+    log.writeRoute(learned.line, ids.id, correlationId, status, durationMs, req.socket.remoteAddress ?? '', durationMs >= stack.slowRequestMs);
   }
 }

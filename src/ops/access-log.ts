@@ -57,10 +57,11 @@ interface Template {
   info: string;
   warn: string;
   time: () => string;
-  bindings: string;
-  /** `,"msg":` with the logger's message key. */
-  msgKey: string;
-  end: string;
+  /** The logger's bindings and the request id's key: `,"pid":…,"reqId":`. */
+  head: string;
+  /** The end of a completed request's line, and of a slow one's: message and line end. */
+  completedTail: string;
+  slowTail: string;
   stream: { write(line: string): unknown };
   enabled: (level: 'info' | 'warn') => boolean;
 }
@@ -84,16 +85,36 @@ function templateOf(logger: LineLogger): Template | null {
   if (typeof l.isLevelEnabled !== 'function') return null;
   if (l[s.mixinSym] || formatters?.log || hooks?.streamWrite || l[s.nestedKeySym] || (s.msgPrefixSym !== undefined && l[s.msgPrefixSym])) return null;
   if (stream[s.needsMetadataGsym] === true) return null;
+  const msgKey = `,${jsonString(messageKey)}:`;
   return {
     info: levels[30],
     warn: levels[40],
     time: () => (time as () => string).call(logger),
-    bindings,
-    msgKey: `,${jsonString(messageKey)}:`,
-    end,
+    head: `${bindings},"reqId":`,
+    completedTail: `${msgKey}"${COMPLETED}"${end}`,
+    slowTail: `,"slow":true${msgKey}"${SLOW}"${end}`,
     stream: stream as { write(line: string): unknown },
     enabled: (l.isLevelEnabled as (level: string) => boolean).bind(logger),
   };
+}
+
+/** The fields of an access line that stay the same for every request of one route and URL. */
+export type RouteFields = Pick<AccessLine, 'method' | 'route' | 'path' | 'org'>;
+
+/**
+ * A route's fixed fields, serialized once: for a caller that logs many requests of the same
+ * route and URL (the hit lane keeps one per learned URL). AccessLog.prepare makes it.
+ */
+export class PreparedRoute {
+  /** `,"method":…,"route":…,"path":…,"status":` */
+  readonly middle: string;
+  /** `,"org":…,"ip":` */
+  readonly orgIp: string;
+
+  constructor(readonly fields: RouteFields) {
+    this.middle = `,"method":${jsonString(fields.method)},"route":${jsonNullable(fields.route)},"path":${jsonString(fields.path)},"status":`;
+    this.orgIp = `,"org":${jsonNullable(fields.org)},"ip":`;
+  }
 }
 
 export class AccessLog {
@@ -111,12 +132,26 @@ export class AccessLog {
 
   /** Writes the line at info, or at warn with `slow: true` when the request was slow. */
   write(line: AccessLine, slow: boolean): void {
+    if (this.template === null) return this.generic(line, slow);
+    this.writeRoute(new PreparedRoute(line), line.reqId, line.correlationId, line.status, line.durationMs, line.ip, slow);
+  }
+
+  /** The serialized fixed fields of a route, for writeRoute. */
+  prepare(fields: RouteFields): PreparedRoute {
+    return new PreparedRoute({ method: fields.method, route: fields.route, path: fields.path, org: fields.org });
+  }
+
+  /** write() for a request of a prepared route: the same line, with only its own fields serialized. */
+  writeRoute(route: PreparedRoute, reqId: string, correlationId: string | undefined, status: number, durationMs: number, ip: string, slow: boolean): void {
     const t = this.template;
-    if (t === null) return this.generic(line, slow);
+    if (t === null) {
+      const { method, route: template, path, org } = route.fields;
+      return this.generic({ reqId, correlationId, method, route: template, path, status, durationMs, org, ip }, slow);
+    }
     if (!t.enabled(slow ? 'warn' : 'info')) return;
-    const correlation = line.correlationId === undefined ? '' : `,"correlationId":${jsonString(line.correlationId)}`;
+    const correlation = correlationId === undefined ? '' : `,"correlationId":${jsonString(correlationId)}`;
     t.stream.write(
-      `${slow ? t.warn : t.info}${t.time()}${t.bindings},"reqId":${jsonString(line.reqId)}${correlation},"method":${jsonString(line.method)},"route":${jsonNullable(line.route)},"path":${jsonString(line.path)},"status":${jsonNumber(line.status)},"durationMs":${jsonNumber(line.durationMs)},"org":${jsonNullable(line.org)},"ip":${jsonString(line.ip)}${slow ? ',"slow":true' : ''}${t.msgKey}${slow ? `"${SLOW}"` : `"${COMPLETED}"`}${t.end}`,
+      `${slow ? t.warn : t.info}${t.time()}${t.head}${jsonString(reqId)}${correlation}${route.middle}${jsonNumber(status)},"durationMs":${jsonNumber(durationMs)}${route.orgIp}${jsonString(ip)}${slow ? t.slowTail : t.completedTail}`,
     );
   }
 

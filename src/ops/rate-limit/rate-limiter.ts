@@ -12,7 +12,7 @@ import type { RateClass, RateLimitConfig } from '../../config/ops.js';
 import { RATE_CLASSES } from '../../config/ops.js';
 import type { CounterFactory } from './counters.js';
 import { Penalties } from './penalties.js';
-import type { WindowHit } from './sliding-window.js';
+import type { WindowCount, WindowHit } from './sliding-window.js';
 import { SlidingWindow } from './sliding-window.js';
 
 export type Scope = 'org' | 'credential' | 'ip';
@@ -40,7 +40,7 @@ export interface RateDecision {
   reason: 'ok' | 'limit' | 'penalty';
   scope: Scope;
   /** The subjects that refused (for the log and the 429's detail). */
-  refusedBy: Scope[];
+  refusedBy: readonly Scope[];
 }
 
 export interface RateLimiterOptions {
@@ -52,6 +52,8 @@ export interface RateLimiterOptions {
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 const MAX_LOCAL_BLOCKS = 10_000;
+/** refusedBy of every allowed request: one frozen empty list rather than one per request. */
+const NOT_REFUSED: readonly Scope[] = Object.freeze([]);
 /** Callers whose subjects are remembered; the map starts afresh when full. */
 const MAX_PLANS = 10_000;
 
@@ -204,18 +206,13 @@ export class RateLimiter {
     const window = this.windows[plan.rateClass];
     const n = waiting.length;
     const counted = await Promise.all(subjects.map((s, i) => window.hitMany(keys[i] as string, s.limit, n)));
-    const hitsOf = (j: number): WindowHit[] => counted.map((hits) => hits[j] as WindowHit);
     let j = 0;
-    for (; j < n; j++) {
-      const hits = hitsOf(j);
-      if (!hits.every((h) => h.allowed)) break;
-      settleSafely(waiting[j] as Settle, undefined, this.allowed(hits, subjects));
-    }
+    for (; j < n && allAllow(counted, j); j++) settleSafely(waiting[j] as Settle, undefined, this.allowed(counted, j, subjects));
     for (; j < n; j++) {
       const settle = waiting[j] as Settle;
       let decision: RateDecision;
       try {
-        decision = await this.refuse(plan, hitsOf(j));
+        decision = await this.refuse(plan, counted.map((c) => c.hit(j)));
       } catch (err) {
         settleSafely(settle, err, null);
         continue;
@@ -287,22 +284,33 @@ export class RateLimiter {
     };
   }
 
-  private allowed(hits: WindowHit[], subjects: Subject[]): RateDecision {
+  /** The decision of the j-th request of a turn every subject allowed: the binding subject's numbers. */
+  private allowed(counted: WindowCount[], j: number, subjects: Subject[]): RateDecision {
     let binding = 0;
-    hits.forEach((h, i) => {
-      const b = hits[binding] as WindowHit;
-      if (h.remaining < b.remaining || (h.remaining === b.remaining && h.limit < b.limit)) binding = i;
-    });
-    const h = hits[binding] as WindowHit;
+    let remaining = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < counted.length; i++) {
+      const c = counted[i] as WindowCount;
+      const r = c.remaining(j);
+      if (r < remaining || (r === remaining && c.limit < (counted[binding] as WindowCount).limit)) {
+        binding = i;
+        remaining = r;
+      }
+    }
+    const c = counted[binding] as WindowCount;
     return {
       allowed: true,
-      limit: h.limit,
-      remaining: h.remaining,
-      resetSeconds: seconds(h.resetMs),
+      limit: c.limit,
+      remaining,
+      resetSeconds: seconds(c.resetMs),
       retryAfterSeconds: 0,
       reason: 'ok',
       scope: (subjects[binding] as Subject).scope,
-      refusedBy: [],
+      refusedBy: NOT_REFUSED,
     };
   }
+}
+
+function allAllow(counted: WindowCount[], j: number): boolean {
+  for (const c of counted) if (!c.allowed(j)) return false;
+  return true;
 }

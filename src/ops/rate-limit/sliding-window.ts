@@ -41,6 +41,69 @@ export function msUntilAllowed(previous: number, current: number, limit: number,
   return Math.ceil(left + Math.max(0, u));
 }
 
+/**
+ * `n` requests of one key counted with one counter operation (SlidingWindow.hitMany), each
+ * decided as if they had come one after another: the i-th sees the i requests before it counted.
+ * Decided on demand, so the requests a caller only asks `allowed`/`remaining` of cost no object.
+ */
+export class WindowCount {
+  constructor(
+    private readonly counts: RateLimiterAbstract,
+    private readonly currentKey: string,
+    readonly limit: number,
+    /** The previous window's count. */
+    private readonly before: number,
+    /** The current window's count once the first of the n requests is counted. */
+    private readonly first: number,
+    private readonly elapsedMs: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Until the current fixed window rolls over. */
+  get resetMs(): number {
+    return this.windowMs - this.elapsedMs;
+  }
+
+  allowed(i: number): boolean {
+    return this.estimate(i) <= this.limit;
+  }
+
+  remaining(i: number): number {
+    const estimate = this.estimate(i);
+    return estimate <= this.limit ? Math.max(0, Math.floor(this.limit - estimate)) : 0;
+  }
+
+  hit(i: number): WindowHit {
+    const allowed = this.allowed(i);
+    const retryMs = allowed ? 0 : msUntilAllowed(this.before, this.first + i - 1, this.limit, this.elapsedMs, this.windowMs);
+    return new CountedHit(this.counts, this.currentKey, allowed, this.limit, this.remaining(i), this.resetMs, retryMs);
+  }
+
+  private estimate(i: number): number {
+    return this.before * (1 - this.elapsedMs / this.windowMs) + this.first + i;
+  }
+}
+
+class CountedHit implements WindowHit {
+  private undone = false;
+
+  constructor(
+    private readonly counts: RateLimiterAbstract,
+    private readonly currentKey: string,
+    readonly allowed: boolean,
+    readonly limit: number,
+    readonly remaining: number,
+    readonly resetMs: number,
+    readonly retryMs: number,
+  ) {}
+
+  async undo(): Promise<void> {
+    if (this.undone) return;
+    this.undone = true;
+    await this.counts.reward(this.currentKey, 1);
+  }
+}
+
 export class SlidingWindow {
   /** Counts of the previous window by key, valid while `settledIndex` is the current window. */
   private readonly settled = new Map<string, number>();
@@ -53,15 +116,11 @@ export class SlidingWindow {
   ) {}
 
   async hit(key: string, limit: number): Promise<WindowHit> {
-    const [hit] = await this.hitMany(key, limit, 1);
-    return hit as WindowHit;
+    return (await this.hitMany(key, limit, 1)).hit(0);
   }
 
-  /**
-   * Counts `n` requests of one key with one counter operation, and decides each as if they had
-   * come one after another: the i-th sees the i requests before it counted.
-   */
-  async hitMany(key: string, limit: number, n: number): Promise<WindowHit[]> {
+  /** Counts `n` requests of one key with one counter operation (WindowCount decides each). */
+  async hitMany(key: string, limit: number, n: number): Promise<WindowCount> {
     const now = this.now();
     const index = Math.floor(now / this.windowMs);
     const elapsedMs = now - index * this.windowMs;
@@ -80,26 +139,6 @@ export class SlidingWindow {
     } else {
       counted = (await this.counts.consume(currentKey, n)).consumedPoints;
     }
-    const hits: WindowHit[] = [];
-    for (let i = 0; i < n; i++) hits.push(this.decide(currentKey, limit, counted - n + 1 + i, before, elapsedMs));
-    return hits;
-  }
-
-  private decide(currentKey: string, limit: number, counted: number, before: number, elapsedMs: number): WindowHit {
-    const estimate = before * (1 - elapsedMs / this.windowMs) + counted;
-    const allowed = estimate <= limit;
-    let undone = false;
-    return {
-      allowed,
-      limit,
-      remaining: allowed ? Math.max(0, Math.floor(limit - estimate)) : 0,
-      resetMs: this.windowMs - elapsedMs,
-      retryMs: allowed ? 0 : msUntilAllowed(before, counted - 1, limit, elapsedMs, this.windowMs),
-      undo: async () => {
-        if (undone) return;
-        undone = true;
-        await this.counts.reward(currentKey, 1);
-      },
-    };
+    return new WindowCount(this.counts, currentKey, limit, before, counted - n + 1, elapsedMs, this.windowMs);
   }
 }

@@ -32,6 +32,14 @@ function pinoWrites(l: AccessLine, slow: boolean, options: LoggerOptions = {}): 
   return lines[0] ?? '';
 }
 
+/** writeRoute: the same line from a route prepared once (the hit lane's form). */
+function routeWrites(l: AccessLine, slow: boolean, options: LoggerOptions = {}): string {
+  const { lines, logger } = recorded(options);
+  const log = new AccessLog(logger);
+  log.writeRoute(log.prepare(l), l.reqId, l.correlationId, l.status, l.durationMs, l.ip, slow);
+  return lines[0] ?? '';
+}
+
 function templateWrites(l: AccessLine, slow: boolean, options: LoggerOptions = {}): string {
   const { lines, logger } = recorded(options);
   const log = new AccessLog(logger);
@@ -56,7 +64,21 @@ describe('AccessLog', () => {
       expect(templateWrites(l, false)).toBe(pinoWrites(l, false));
       expect(templateWrites(l, true)).toBe(pinoWrites(l, true));
     });
+
+    it(`writes the same bytes from a prepared route: ${name}`, () => {
+      expect(routeWrites(l, false)).toBe(pinoWrites(l, false));
+      expect(routeWrites(l, true)).toBe(pinoWrites(l, true));
+    });
   }
+
+  it('a prepared route serves requests with their own ids, statuses and durations', () => {
+    const { lines, logger } = recorded();
+    const log = new AccessLog(logger);
+    const route = log.prepare(line());
+    log.writeRoute(route, 'req-1', undefined, 200, 0.1, '10.0.0.1', false);
+    log.writeRoute(route, 'req-2', 'flow-9', 304, 0.2, '10.0.0.2', false);
+    expect(lines).toEqual([pinoWrites(line({ reqId: 'req-1', durationMs: 0.1, ip: '10.0.0.1' }), false), pinoWrites(line({ reqId: 'req-2', correlationId: 'flow-9', status: 304, durationMs: 0.2, ip: '10.0.0.2' }), false)]);
+  });
 
   it('escapes a lone surrogate, so the line survives UTF-8 (pino on Node 20 writes it raw)', () => {
     const path = '/api/v1/\ud800x';
@@ -84,5 +106,12 @@ describe('AccessLog', () => {
     expect(log.templated).toBe(false);
     log.write(line(), false);
     expect(JSON.parse(lines[0] ?? '')).toMatchObject({ region: 'eu', reqId: line().reqId, msg: COMPLETED });
+  });
+
+  it('writes a prepared route through pino too when the logger is configured beyond the template', () => {
+    const options: LoggerOptions = { mixin: () => ({ region: 'eu' }) };
+    const l = line({ correlationId: 'flow-9' });
+    expect(routeWrites(l, false, options)).toBe(pinoWrites(l, false, options));
+    expect(routeWrites(l, true, options)).toBe(pinoWrites(l, true, options));
   });
 });
