@@ -32,11 +32,24 @@ const BROTLI_OPTIONS = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
 /** @fastify/compress reads `*` (no preference) and `x-gzip` as gzip. */
 const GZIP_ALIASES = /\*|x-gzip/g;
 
+/**
+ * Accept-Encoding value → its coding: browsers send one of a handful of values, the same on every
+ * request, so a cached read (the hit lane) looks the answer up instead of parsing q-values again.
+ */
+const negotiated = new Map<string, ReplyCoding | null>();
+const NEGOTIATED_MAX = 256;
+
 /** The coding @fastify/compress picks for a request (null: identity), whatever the body. */
 export function negotiatedCoding(headers: IncomingHttpHeaders): ReplyCoding | null {
   const header = headers['accept-encoding'];
   if (header === undefined || headers['x-no-compression'] !== undefined) return null;
-  return negotiate(header.toLowerCase().replace(GZIP_ALIASES, 'gzip'), CODING_LIST);
+  let coding = negotiated.get(header);
+  if (coding === undefined) {
+    coding = negotiate(header.toLowerCase().replace(GZIP_ALIASES, 'gzip'), CODING_LIST);
+    if (negotiated.size >= NEGOTIATED_MAX) negotiated.clear();
+    negotiated.set(header, coding);
+  }
+  return coding;
 }
 
 const COMPRESSORS: Readonly<Record<ReplyCoding, (bytes: Buffer) => Buffer>> = {
