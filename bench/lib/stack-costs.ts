@@ -9,12 +9,22 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { Socket } from 'node:net';
 import { pino } from 'pino';
 import type { DestinationStream, LoggerOptions } from 'pino';
+import type { OpsConfig } from '../../src/config/ops.js';
 import { defaultOpsConfig } from '../../src/config/ops.js';
 import { accessLogger, requestIdFrom } from '../../src/http/plugins/request-id.js';
 import { loggerOptions } from '../../src/ops/logger.js';
 import { counterFactory } from '../../src/ops/rate-limit/counters.js';
 import { RateLimiter } from '../../src/ops/rate-limit/rate-limiter.js';
 import { Telemetry } from '../../src/ops/telemetry.js';
+
+/**
+ * Production settings, with query budgets one token cannot use up in a run: the limiter still
+ * does its full work on every request, it just never says no (bench:middleware's apps too).
+ */
+export function withUnreachableQueryBudgets(ops: OpsConfig): OpsConfig {
+  const unreachable = { org: 100_000_000, credential: 100_000_000, ip: 100_000_000, windowSeconds: 60 };
+  return { ...ops, rateLimits: { ...ops.rateLimits, classes: { ...ops.rateLimits.classes, query: unreachable } } };
+}
 
 export interface StackCost {
   part: string;
@@ -81,7 +91,7 @@ export async function measureStackCosts(heads: { on: OutgoingHttpHeaders; off: O
 
   // Rate limits with the production classes and in-memory counters, one caller, checks arriving in
   // turns of 10 (the lane decides a turn's checks together).
-  const limiter = new RateLimiter({ ...defaultOpsConfig().rateLimits, classes: { ...defaultOpsConfig().rateLimits.classes, query: { org: 1e9, credential: 1e9, ip: 1e9, windowSeconds: 60 } } }, counterFactory(null), { prefix: 'bench-costs' });
+  const limiter = new RateLimiter(withUnreachableQueryBudgets(defaultOpsConfig()).rateLimits, counterFactory(null), { prefix: 'bench-costs' });
   const plan = limiter.plan('query', { org: 'bench', credential: 'user:bench', ip: '127.0.0.1' });
   const TURN = 10;
   costs.push({

@@ -23,6 +23,7 @@ import { defaultModelPaths, loadCatalog } from '../../src/model/load.js';
 import { loggerOptions } from '../../src/ops/logger.js';
 import { DuckDbStore } from '../../src/store/duckdb/duckdb-store.js';
 import { CpuProfiler } from '../lib/cpu-profile.js';
+import { withUnreachableQueryBudgets } from '../lib/stack-costs.js';
 
 export interface MiddlewareServers {
   on: string;
@@ -45,11 +46,8 @@ async function main(): Promise<void> {
   const keys = new IngestKeys(store);
   const users = new UsersRepository(store);
 
-  // Production settings, with budgets this one token cannot use up in the run: the limiter still
-  // does its full work on every request, it just never says no.
   const defaults = defaultOpsConfig();
-  const huge = { org: 100_000_000, credential: 100_000_000, ip: 100_000_000, windowSeconds: 60 };
-  const ops = { ...defaults, rateLimits: { ...defaults.rateLimits, classes: { ...defaults.rateLimits.classes, query: huge } } };
+  const ops = withUnreachableQueryBudgets(defaults);
 
   const build = async (middleware: boolean) => {
     // Its own engine: the stack installs its query slots on the engine it is given.

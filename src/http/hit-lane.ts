@@ -46,7 +46,7 @@ import { compressedHit, negotiatedCoding, varyOnEncoding } from './plugins/compr
 import { readCacheControl } from './plugins/etag.js';
 import { setRateLimitHeaders, stashDecision } from './plugins/rate-decision.js';
 import { ReplyBatch } from './reply-batch.js';
-import { pathOf, requestIdFrom, saneId } from './plugins/request-id.js';
+import { loggedCorrelationId, pathOf, requestIdFrom, saneId } from './plugins/request-id.js';
 import type { CorsHeaderSets, SecurityHeaders } from './plugins/security.js';
 import { corsHeadersFor, securityHeaderSet } from './plugins/security.js';
 
@@ -287,7 +287,6 @@ export class HitLane {
     learned.line ??= log.prepare({ method: 'GET', route: route.route, path: pathOf(req.url ?? ''), org: route.org });
     // The bindings Fastify's request logger carries (reqId; correlationId when the client sent one).
     const durationMs = Math.round(elapsed * 100) / 100;
-    const correlationId = ids.correlationId === ids.id ? undefined : ids.correlationId;
-    log.writeRoute(learned.line, ids.id, correlationId, status, durationMs, req.socket.remoteAddress ?? '', durationMs >= stack.slowRequestMs);
+    log.writeRoute(learned.line, ids.id, loggedCorrelationId(ids.id, ids.correlationId), status, durationMs, req.socket.remoteAddress ?? '', durationMs >= stack.slowRequestMs);
   }
 }

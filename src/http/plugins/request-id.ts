@@ -59,11 +59,16 @@ export type CompletionLine = Omit<AccessLine, 'reqId' | 'correlationId'>;
 
 type ErrorLogger = Pick<FastifyBaseLogger, 'error'>;
 
-/** The access line of a request: `correlationId` is logged only when it differs from `reqId`. */
+/** The correlation id an access line logs: only one that differs from the request id. */
+export function loggedCorrelationId(reqId: string, correlationId: string | undefined): string | undefined {
+  return correlationId === reqId ? undefined : correlationId;
+}
+
+/** The access line of a request (its correlation id as loggedCorrelationId keeps it). */
 export function accessLine(reqId: string, correlationId: string | undefined, l: CompletionLine): AccessLine {
   return {
     reqId,
-    correlationId: correlationId === reqId ? undefined : correlationId,
+    correlationId: loggedCorrelationId(reqId, correlationId),
     method: l.method,
     route: l.route,
     path: l.path,
