@@ -71,6 +71,8 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   // The export directory is the only place DuckDB may write files (Parquet exports, job files).
   const store = await openStore({
     databaseUrl: config.databaseUrl ?? undefined,
+    postgresSchema: config.postgres.schema ?? undefined,
+    postgresPoolSize: config.postgres.poolSize,
     duckdbPath: config.duckdbPath,
     exportDir: config.exports.dir,
     memoryLimit: config.duckdb.memoryLimit ?? undefined,

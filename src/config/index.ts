@@ -34,6 +34,8 @@ export interface Config {
   /** DuckDB file path (used when databaseUrl is not set). */
   duckdbPath: string;
   databaseUrl: string | null;
+  /** PostgreSQL store settings (used when databaseUrl is set). */
+  postgres: PostgresSettings;
   /** Embedded DuckDB tuning: buffer memory cap and worker threads (null = DuckDB's own default). */
   duckdb: DuckDbTuning;
   redisUrl: string | null;
@@ -86,6 +88,21 @@ export interface DuckDbTuning {
   threads: number | null;
   /** TALLY_DUCKDB_IDLE_TRIM_SECONDS: quiet time before memory is given back; 0 = never; null = the store's default. */
   idleTrimSeconds: number | null;
+}
+
+export interface PostgresSettings {
+  /** TALLY_PG_SCHEMA: the schema holding Tally's tables (created when missing); null = the server's search_path. */
+  schema: string | null;
+  /** TALLY_PG_POOL_SIZE: connections for reads (appends and cancels have one each). */
+  poolSize: number;
+}
+
+function readPostgresSettings(env: Env): PostgresSettings {
+  const schema = readRaw(env, 'TALLY_PG_SCHEMA');
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ConfigError('TALLY_PG_SCHEMA', `must be a plain lower-case identifier (letters, digits, _), got "${schema}"`);
+  }
+  return { schema, poolSize: readInt(env, 'TALLY_PG_POOL_SIZE', 8, 1, 200) };
 }
 
 function readMemorySize(env: Env, name: string): string | null {
@@ -142,6 +159,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: readRaw(env, 'TALLY_HOST') ?? '127.0.0.1',
     duckdbPath,
     databaseUrl: readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    postgres: readPostgresSettings(env),
     duckdb: readDuckDbTuning(env),
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     jwtSecret: readJwtSecret(env),

@@ -47,6 +47,9 @@ export interface ExportServiceOptions extends Partial<ExportSettings> {
   /** Raw events as CSV / NDJSON rendered by DuckDB (default on DuckDB with a dir); false = in JavaScript. */
   nativeText?: boolean;
   sweepIntervalMs?: number;
+  /** Job runner liveness (job-runner.ts): heartbeat period and how long a silent running job lives. */
+  heartbeatMs?: number;
+  orphanAfterMs?: number;
 }
 
 export const DEFAULT_EXPORT_SETTINGS: Readonly<ExportSettings> = { dir: null, maxJobsPerOrg: 5, jobConcurrency: 2, fileTtlSeconds: 24 * 3600 };
@@ -95,10 +98,11 @@ export class ExportService {
     };
     this.now = o.now ?? (() => o.engine.clock());
     const dir = this.settings.dir;
-    // Parquet needs DuckDB's COPY into the export directory the store was opened with; so do raw
-    // events as CSV / NDJSON rendered by DuckDB (formats/native-text.ts), else JavaScript writes them.
+    // Parquet is written by DuckDB's COPY into the export directory (on PostgreSQL by a scratch
+    // DuckDB); raw events as CSV / NDJSON are rendered by the DuckDB store itself
+    // (formats/native-text.ts), else JavaScript writes them.
     const duck = dir !== null && o.store.dialect === 'duckdb';
-    const parquet = duck ? parquetWriter(o.store, dir) : null;
+    const parquet = dir === null ? null : parquetWriter(o.store, dir);
     const native = duck && (o.nativeText ?? true);
     const text = (format: 'csv' | 'ndjson', js: FormatWriter): FormatWriter => {
       if (!native) return js;
@@ -117,6 +121,8 @@ export class ExportService {
             ttlMs: this.settings.fileTtlSeconds * 1000,
             sweepIntervalMs: o.sweepIntervalMs ?? Math.min(60_000, Math.max(1000, this.settings.fileTtlSeconds * 250)),
             progressIntervalMs: 1000,
+            ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
+            ...(o.orphanAfterMs === undefined ? {} : { orphanAfterMs: o.orphanAfterMs }),
             now: () => Date.now(),
             prepare: (job) => this.prepare(job.request, job.org, job.createdAt),
             write: (prepared, ctx) => this.write(prepared, ctx),
@@ -131,7 +137,7 @@ export class ExportService {
   /** Validates the request and builds its source; nothing runs yet. */
   async prepare(request: ExportRequest, org: string, now = this.now()): Promise<PreparedExport> {
     if (this.writers[request.format] === null) {
-      throw new AppError('NOT_CONFIGURED', 'Parquet exports need the embedded DuckDB store and an export directory (TALLY_EXPORT_DIR).');
+      throw new AppError('NOT_CONFIGURED', 'Parquet exports need an export directory (TALLY_EXPORT_DIR).');
     }
     return prepareExport(request, {
       store: this.o.store,

@@ -49,10 +49,17 @@ function checkTimestamp(raw: unknown, at: string, ctx: ValidationContext, errors
   return ms;
 }
 
+/** NUL means nothing in analytics text, and PostgreSQL cannot store it: refused on every store alike. */
+const NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
+
 function checkOptionalString(raw: unknown, path: string, max: number, errors: FieldError[]): string | null {
   if (raw === undefined || raw === null) return null;
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > max) {
     errors.push({ path, message: `must be a non-empty string of at most ${max} characters` });
+    return null;
+  }
+  if (raw.includes('\u0000')) {
+    errors.push({ path, message: NUL_MESSAGE });
     return null;
   }
   return raw;
@@ -120,6 +127,10 @@ function checkProps(raw: unknown, at: string, ctx: ValidationContext, errors: Fi
     if (typeof value === 'string') {
       if (value.length > MAX_STRING) {
         errors.push({ path: propPath(at, key), message: `strings must be at most ${MAX_STRING} characters` });
+        continue;
+      }
+      if (value.includes('\u0000')) {
+        errors.push({ path: propPath(at, key), message: NUL_MESSAGE });
         continue;
       }
     } else if (typeof value === 'number') {

@@ -93,8 +93,10 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     it('converts result values to plain JS and binds every param type', async () => {
       await store.append(ORG, numbered(10, 'n'));
       const [row] = await store.query(
+        // A parameter alone in the select list has no type to infer from on PostgreSQL (it would
+        // read as text), so the statement says which type it binds.
         `SELECT count(*) AS n, sum(p_amount) AS total, min(ts) AS first, $2::BIGINT AS big,
-                $3 AS flag, $4 AS nothing, $5 AS text
+                $3::BOOLEAN AS flag, $4 AS nothing, $5 AS text
          FROM events WHERE org_id = $1`,
         [ORG, 9_007_199_254, true, null, 'hello'],
       );

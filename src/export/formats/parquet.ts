@@ -11,6 +11,9 @@
  *   `read_json` with the column types spelled out.
  *
  * Times are TIMESTAMPTZ (instants, isAdjustedToUTC); the export's zone is in the file's metadata.
+ *
+ * On another store (PostgreSQL) the statements are not DuckDB's, so every export takes the NDJSON
+ * path, COPY'd by a scratch in-memory DuckDB opened for the export with the same directory rule.
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -18,6 +21,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../domain/errors.js';
 import { duckdb } from '../../query/index.js';
+import { DuckDbStore } from '../../store/duckdb/duckdb-store.js';
 import type { Store } from '../../store/port.js';
 import { finish, put, putFile } from '../sink.js';
 import type { ExportColumn, RowSource, SqlSelect } from '../types.js';
@@ -69,12 +73,26 @@ async function copy(c: Copier, select: SqlSelect, target: string, metadata: Reco
   return count;
 }
 
+/**
+ * One NDJSON line per row. A json column's value is the store's JSON text, so it goes in as JSON,
+ * not as a string holding JSON (read_json would keep the quotes).
+ */
+function ndjsonLine(columns: readonly ExportColumn[], row: Readonly<Record<string, unknown>>): string {
+  let line = '{';
+  columns.forEach((c, i) => {
+    const value = row[c.key] ?? null;
+    const json = c.type === 'json' && typeof value === 'string' ? value : JSON.stringify(value);
+    line += `${i > 0 ? ',' : ''}${JSON.stringify(c.key)}:${json}`;
+  });
+  return line + '}\n';
+}
+
 async function dumpNdjson(source: RowSource, file: string, signal: AbortSignal): Promise<void> {
   const out = createWriteStream(file);
   try {
     for await (const chunk of source.chunks(signal)) {
       let text = '';
-      for (const row of chunk) text += JSON.stringify(row) + '\n';
+      for (const row of chunk) text += ndjsonLine(source.columns, row);
       await put(out, text, signal);
     }
     await finish(out);
@@ -87,12 +105,14 @@ export function parquetWriter(store: Store, dir: string): FormatWriter {
   return async (source: RowSource, ctx: WriteContext) => {
     const base = join(dir, `.tmp-${randomUUID()}`);
     const temp: string[] = [];
-    const c: Copier = { store, signal: ctx.signal };
+    const native = store.dialect === 'duckdb';
+    const scratch = native ? null : await DuckDbStore.open({ path: ':memory:', exportDir: dir, threads: 1 });
+    const c: Copier = { store: scratch ?? store, signal: ctx.signal };
     const m = source.meta;
     const metadata = { timezone: m.timezone, org: m.org, contents: m.kind === 'events' ? 'events' : m.subject, generated_by: 'Tally' };
     try {
       const selects: SqlSelect[] = [];
-      const fromSql = source.selects(ctx.signal);
+      const fromSql = native ? source.selects(ctx.signal) : null;
       if (fromSql) for await (const s of fromSql) selects.push(named(source.columns, s));
       else {
         const ndjson = `${base}.ndjson`;
@@ -121,6 +141,7 @@ export function parquetWriter(store: Store, dir: string): FormatWriter {
       await finish(ctx.out);
       return rows;
     } finally {
+      await scratch?.close();
       await Promise.all(temp.map((f) => rm(f, { force: true })));
     }
   };

@@ -6,18 +6,22 @@
  * - Submitting checks the org's cap (queued + running) and inserts the job as `queued`; the
  *   request and its submission time are stored, so a preset like `7d` means the same range
  *   whenever the job runs.
- * - On start, jobs still `queued` from an earlier process are queued again (they never began),
- *   and jobs left `running` are marked `failed` ("interrupted…"): their partial file cannot be
- *   trusted, and re-running a job that may have brought the process down could repeat that.
- *   Either way no job is lost silently. On shutdown running jobs are stopped and marked failed
- *   the same way; queued ones stay queued for the next start.
+ * - A runner takes a queued job by claiming it in the table (job-store.ts `claim`), so with
+ *   several instances on one store each job runs once. While it runs a job the runner writes a
+ *   heartbeat every `heartbeatMs`; a job left `running` whose heartbeat is older than
+ *   `orphanAfterMs` (or that never had one) belonged to a process that died: on start and at
+ *   every sweep it is marked `failed` ("interrupted…"), as its partial file cannot be trusted and
+ *   re-running a job that may have brought a process down could repeat that. Jobs still `queued`
+ *   (they never began) are taken up on start and at every sweep, by whichever instance claims
+ *   them first. Either way no job is lost silently. On shutdown running jobs are stopped and
+ *   marked failed the same way; queued ones stay queued for the next start.
+ * - A job cancelled through another instance is stopped at this runner's next heartbeat.
  * - Finished files expire after a TTL: a sweeper deletes them and marks the job `expired`.
- *   Files in the directory that no finished job owns are removed at start.
+ *   Files in the directory that no finished or running job owns are removed at start. Several
+ *   instances share files (downloads from any instance) when the directory is shared storage.
  * - Progress (rows written, the expected total when cheap to know) is kept in memory and
  *   written to the table about once a second.
  *
- * One process per store is assumed, as with DuckDB; several instances on a shared PostgreSQL
- * would need a heartbeat before treating `running` jobs as orphaned.
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -43,6 +47,10 @@ export interface JobRunnerOptions {
   ttlMs: number;
   sweepIntervalMs: number;
   progressIntervalMs: number;
+  /** How often a runner says its running jobs are alive; default 5 s. */
+  heartbeatMs?: number;
+  /** A running job without a heartbeat for this long is an orphan; default 30 s (at least 3 heartbeats). */
+  orphanAfterMs?: number;
   now: () => number;
   prepare(job: ExportJob): Promise<PreparedExport>;
   write(prepared: PreparedExport, ctx: WriteContext): Promise<number>;
@@ -55,9 +63,17 @@ export interface LiveProgress {
 
 const INTERRUPTED = 'interrupted: the server stopped while this export was running; submit it again';
 const SHUTDOWN = new Error('server shutdown');
+const CANCELLED_ELSEWHERE = new Error('cancelled through another instance');
+
+export const JOB_RUNNER_DEFAULTS = { heartbeatMs: 5_000, orphanAfterMs: 30_000 } as const;
 
 export class JobRunner {
+  /** This process's name in the table's `runner` column. */
+  readonly id = randomUUID();
   private readonly queue: string[] = [];
+  /** Jobs this runner claimed and has not finished. */
+  private readonly claimed = new Set<string>();
+  private heartbeats: NodeJS.Timeout | null = null;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly live = new Map<string, LiveProgress>();
   private readonly submitting = new Map<string, Promise<unknown>>();
@@ -75,21 +91,52 @@ export class JobRunner {
     if (this.started) return;
     this.started = true;
     await mkdir(this.o.dir, { recursive: true });
-    for (const job of await this.jobs.withStatus(['running'])) {
-      await this.jobs.markFailed(job.id, this.o.now(), INTERRUPTED);
-      this.log.info({ job: job.id, org: job.org }, 'export job interrupted by a restart: marked failed');
-    }
-    for (const job of await this.jobs.withStatus(['queued'])) this.queue.push(job.id);
+    await this.failOrphans();
+    await this.adoptQueued();
     await this.removeOrphans();
     this.sweeper = setInterval(() => void this.sweep(), this.o.sweepIntervalMs);
     this.sweeper.unref();
+    this.heartbeats = setInterval(() => void this.heartbeat(), this.o.heartbeatMs ?? JOB_RUNNER_DEFAULTS.heartbeatMs);
+    this.heartbeats.unref();
     this.pump();
   }
 
-  /** Stops running jobs (marked failed) and the sweeper; queued jobs stay queued in the table. */
+  /** Marks `failed` the running jobs whose runner stopped beating (see the lifecycle above). */
+  private async failOrphans(): Promise<void> {
+    const staleBefore = this.o.now() - (this.o.orphanAfterMs ?? JOB_RUNNER_DEFAULTS.orphanAfterMs);
+    for (const job of await this.jobs.orphaned(this.id, staleBefore)) {
+      await this.jobs.markFailed(job.id, this.o.now(), INTERRUPTED);
+      this.log.info({ job: job.id, org: job.org }, 'export job interrupted (its process stopped): marked failed');
+    }
+  }
+
+  /** Queues the table's queued jobs this runner does not know yet (submitted elsewhere, or before a restart). */
+  private async adoptQueued(): Promise<void> {
+    for (const job of await this.jobs.withStatus(['queued'])) {
+      if (!this.queue.includes(job.id) && !this.running.has(job.id)) this.queue.push(job.id);
+    }
+  }
+
+  /** Says this runner's jobs are alive, and stops the ones cancelled through another instance. */
+  private async heartbeat(): Promise<void> {
+    if (this.claimed.size === 0) return;
+    try {
+      await this.jobs.heartbeat(this.id, this.o.now());
+      for (const id of [...this.claimed]) {
+        const job = await this.jobs.byId(id);
+        if (job !== null && job.status !== 'running' && this.claimed.has(id)) this.running.get(id)?.controller.abort(CANCELLED_ELSEWHERE);
+      }
+    } catch (err) {
+      this.log.error({ err }, 'export heartbeat failed');
+    }
+  }
+
+  /** Stops running jobs (marked failed), the sweeper and the heartbeat; queued jobs stay queued in the table. */
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
+    if (this.heartbeats) clearInterval(this.heartbeats);
+    this.heartbeats = null;
     this.queue.length = 0;
     const runs = [...this.running.values()];
     for (const r of runs) r.controller.abort(SHUTDOWN);
@@ -107,9 +154,11 @@ export class JobRunner {
       }
       const id = randomUUID();
       await this.jobs.insert({ id, org, user, format: request.format, request, createdAt });
-      this.queue.push(id);
+      // Read before it can start: the reply shows the job as submitted, whatever the runner does next.
+      const job = (await this.jobs.get(org, id)) as ExportJob;
+      if (!this.queue.includes(id)) this.queue.push(id);
       this.pump();
-      return (await this.jobs.get(org, id)) as ExportJob;
+      return job;
     });
     this.submitting.set(org, attempt);
     try {
@@ -144,6 +193,8 @@ export class JobRunner {
     if (!this.started) return;
     while (this.running.size < this.o.concurrency && this.queue.length > 0) {
       const id = this.queue.shift() as string;
+      // Queued twice (submitted here and adopted by a sweep): it runs once.
+      if (this.running.has(id)) continue;
       const controller = new AbortController();
       const done = this.run(id, controller.signal).finally(() => {
         this.running.delete(id);
@@ -155,8 +206,19 @@ export class JobRunner {
   }
 
   private async run(id: string, signal: AbortSignal): Promise<void> {
+    // Cancelled meanwhile, or taken by another instance.
+    if (!(await this.jobs.claim(id, this.id, this.o.now()))) return;
+    this.claimed.add(id);
+    try {
+      await this.runClaimed(id, signal);
+    } finally {
+      this.claimed.delete(id);
+    }
+  }
+
+  private async runClaimed(id: string, signal: AbortSignal): Promise<void> {
     const job = await this.jobs.byId(id);
-    if (job?.status !== 'queued') return; // cancelled meanwhile
+    if (job?.status !== 'running') return;
     const extension = FORMAT_INFO[job.format].extension;
     const file = join(this.o.dir, `${job.id}.${extension}`);
     const partial = `${file}.partial`;
@@ -165,7 +227,7 @@ export class JobRunner {
     this.live.set(id, progress);
     try {
       const prepared = await this.o.prepare(job);
-      await this.jobs.markRunning(id, this.o.now(), file, prepared.fileName);
+      await this.jobs.setFile(id, file, prepared.fileName);
       progress.total = await prepared.source.estimate(signal);
       await this.jobs.progress(id, 0, progress.total);
       const out = createWriteStream(partial);
@@ -200,9 +262,12 @@ export class JobRunner {
     }
   }
 
-  /** Deletes expired files and marks their jobs `expired`. */
+  /** Deletes expired files and marks their jobs `expired`; fails orphaned jobs and takes up queued ones. */
   async sweep(): Promise<void> {
     try {
+      await this.failOrphans();
+      await this.adoptQueued();
+      this.pump();
       for (const job of await this.jobs.expired(this.o.now())) {
         if (job.filePath) await rm(job.filePath, { force: true });
         await this.jobs.markExpired(job.id);
@@ -213,7 +278,8 @@ export class JobRunner {
   }
 
   private async removeOrphans(): Promise<void> {
-    const owned = new Set((await this.jobs.withStatus(['done'])).map((j) => j.filePath));
+    // A running job (here or on another instance sharing the directory) owns its partial file too.
+    const owned = new Set((await this.jobs.withStatus(['done', 'running'])).flatMap((j) => (j.filePath === null ? [] : [j.filePath, `${j.filePath}.partial`])));
     for (const name of await readdir(this.o.dir)) {
       const path = join(this.o.dir, name);
       if (!owned.has(path)) await rm(path, { force: true, recursive: true });

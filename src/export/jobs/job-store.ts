@@ -116,11 +116,42 @@ export class ExportJobStore {
     return rows.map((r) => this.row(r));
   }
 
-  async markRunning(id: string, now: number, filePath: string, fileName: string): Promise<void> {
+  /**
+   * Takes a queued job for `runner`: true when this runner got it. Of several instances trying at
+   * once, the conditional UPDATE lets exactly one through (the others find it no longer queued),
+   * and the read-back says which.
+   */
+  async claim(id: string, runner: string, now: number): Promise<boolean> {
     await this.store.execute(
-      `UPDATE export_jobs SET status = 'running', started_at = ${this.time('$2')}, file_path = $3, file_name = $4 WHERE id = $1 AND status = 'queued'`,
-      [id, now, filePath, fileName],
+      `UPDATE export_jobs SET status = 'running', runner = $2, started_at = ${this.time('$3')}, heartbeat_at = ${this.time('$3')}
+       WHERE id = $1 AND status = 'queued'`,
+      [id, runner, now],
     );
+    const rows = await this.store.query(`SELECT runner FROM export_jobs WHERE id = $1 AND status = 'running'`, [id]);
+    return rows[0]?.['runner'] === runner;
+  }
+
+  /** Where a claimed job's file goes, once its export is prepared. */
+  async setFile(id: string, filePath: string, fileName: string): Promise<void> {
+    await this.store.execute(`UPDATE export_jobs SET file_path = $2, file_name = $3 WHERE id = $1 AND status = 'running'`, [id, filePath, fileName]);
+  }
+
+  /** The runner is alive: its running jobs are not orphans. */
+  async heartbeat(runner: string, now: number): Promise<void> {
+    await this.store.execute(`UPDATE export_jobs SET heartbeat_at = ${this.time('$2')} WHERE runner = $1 AND status = 'running'`, [runner, now]);
+  }
+
+  /**
+   * Running jobs whose runner stopped saying it is alive before `staleBefore` (or never did): the
+   * process that ran them is gone. `runner`'s own jobs are never among them.
+   */
+  async orphaned(runner: string, staleBefore: number): Promise<ExportJob[]> {
+    const rows = await this.store.query(
+      `${this.select} WHERE status = 'running' AND (runner IS NULL OR runner <> $1) AND (heartbeat_at IS NULL OR heartbeat_at < ${this.time('$2')})
+       ORDER BY created_at, id`,
+      [runner, staleBefore],
+    );
+    return rows.map((r) => this.row(r));
   }
 
   async progress(id: string, rows: number, total: number | null): Promise<void> {

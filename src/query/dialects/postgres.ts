@@ -11,7 +11,8 @@ const NUMBER_TEXT = String.raw`'^\s*[-+]?([0-9]{1,200}(\.[0-9]{0,100})?|\.[0-9]{
 export const postgres: Dialect = {
   name: 'postgres',
   nativeUtc: false,
-  // The PostgreSQL store is not built yet; until it keeps actor keys, distinct actors are counted over `actor`.
+  // The PostgreSQL store keeps no dense actor keys (store/postgres/schema-migrations.ts): distinct
+  // actors are counted over `actor`, and summaries use grouping sets instead of bitmap roll-ups.
   actorKeyColumn: null,
   actorBitmaps: null,
   quoteIdent,

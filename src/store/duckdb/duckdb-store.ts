@@ -19,17 +19,19 @@ import type { DuckDBConnection, DuckDBResult, DuckDBValue } from '@duckdb/node-a
 import type { AppendResult, StoredEvent } from '../../domain/event.js';
 import type { Catalog } from '../../model/types.js';
 import type { QueryOptions, SqlParam, SqlRow, Store, StreamOptions } from '../port.js';
-import { AsyncMutex } from './async-mutex.js';
+import { AsyncMutex } from '../async-mutex.js';
 import { ConnectionPool } from './connection-pool.js';
-import { DuckDbStoreError, withContext } from './duckdb-store-error.js';
+import { StoreError, storeContext } from '../store-error.js';
 import { ActorKeys } from './actor-keys.js';
 import { EventColumns } from './event-columns.js';
 import { EventWriter } from './event-writer.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit } from '../group-commit.js';
 import { IdleTrimmer } from './idle-trim.js';
 import { readEventColumns, syncPropColumns } from './prop-columns.js';
 import { RowConverter } from './row-converter.js';
 import { applyMigrations } from './schema-migrations.js';
+
+const withContext = storeContext('duckdb');
 
 export interface DuckDbStoreOptions {
   /** Database file, or ':memory:'. A missing parent directory is created. */
@@ -273,7 +275,7 @@ export class DuckDbStore implements Store {
         const chunk = await this.hold(withContext('stream (fetch)', () => result.fetchChunk()));
         // An interrupted or disconnected result may just look finished; never pass that off as the end.
         signal?.throwIfAborted();
-        if (!this.streams.has(conn)) throw new DuckDbStoreError('stream', new Error('the store was closed'));
+        if (!this.streams.has(conn)) throw new StoreError('duckdb', 'stream', new Error('the store was closed'));
         if (!chunk || chunk.rowCount === 0) break;
         converter.convert(chunk, rows);
         if (rows.length >= chunkRows) {
@@ -339,7 +341,7 @@ export class DuckDbStore implements Store {
   }
 
   private assertOpen(): void {
-    if (this.closing) throw new DuckDbStoreError('use', new Error('the store is closed'));
+    if (this.closing) throw new StoreError('duckdb', 'use', new Error('the store is closed'));
   }
 
   /** Refuses work after close() and lets close() wait for work already started. */

@@ -1,42 +1,12 @@
 import type { PropValue, StoredEvent } from '../../domain/event.js';
 import type { PropDef } from '../../model/types.js';
-import type { CellValue, ChunkFiller } from './chunk-filler.js';
+import { typedValue } from '../prop-value.js';
+import type { ChunkFiller } from './chunk-filler.js';
 import type { TableColumn } from './prop-columns.js';
 
 type FixedColumn = 'org_id' | 'ts' | 'event' | 'actor' | 'actor_id' | 'id' | 'received_at' | 'extra';
 
 const FIXED = new Set<string>(['org_id', 'ts', 'event', 'actor', 'actor_id', 'id', 'received_at', 'extra']);
-
-function describe(value: unknown): string {
-  return value === null ? 'null' : typeof value;
-}
-
-function typeError(prop: PropDef, value: unknown, e: StoredEvent): TypeError {
-  const where = e.id === null ? `event "${e.event}"` : `event "${e.event}" (id ${e.id})`;
-  return new TypeError(`prop "${prop.name}" of ${where} must be a ${prop.type}, got ${describe(value)}`);
-}
-
-function typedValue(prop: PropDef, value: PropValue | undefined, e: StoredEvent): CellValue {
-  if (value === null || value === undefined) return null;
-  switch (prop.type) {
-    case 'number':
-      if (typeof value === 'number') return value;
-      break;
-    case 'string':
-      if (typeof value === 'string') return value;
-      break;
-    case 'boolean':
-      if (typeof value === 'boolean') return value;
-      break;
-    case 'time': {
-      // Ingest may hand over epoch milliseconds or an ISO 8601 string; both mean an instant.
-      const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
-      if (Number.isFinite(ms)) return ms;
-      break;
-    }
-  }
-  throw typeError(prop, value, e);
-}
 
 function actorKey(keys: ReadonlyMap<string, number>, actor: string): number {
   const key = keys.get(actor);

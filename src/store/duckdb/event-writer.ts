@@ -1,6 +1,7 @@
 import { LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { AppendResult, StoredEvent } from '../../domain/event.js';
+import { type AppendRequest, type PreparedAppend as Prepared, prepareAppend as prepare } from '../append-request.js';
 import type { ActorKeys } from './actor-keys.js';
 import type { EventColumns } from './event-columns.js';
 import { ChunkFiller } from './chunk-filler.js';
@@ -11,40 +12,6 @@ const CHUNK_ROWS = 2048;
 
 /** The fast path met an id that an earlier request already stored. */
 class IdConflict extends Error {}
-
-/** First occurrence wins, as the API promises for a repeated id. */
-function dropRepeatedIds(events: readonly StoredEvent[]): StoredEvent[] {
-  const seen = new Set<string>();
-  const kept: StoredEvent[] = [];
-  for (const e of events) {
-    if (e.id !== null) {
-      if (seen.has(e.id)) continue;
-      seen.add(e.id);
-    }
-    kept.push(e);
-  }
-  return kept;
-}
-
-/** One request's events for one org. */
-export interface AppendRequest {
-  org: string;
-  events: readonly StoredEvent[];
-}
-
-/** A request after dropping ids repeated inside it; `written` is what goes to the events table. */
-interface Prepared {
-  org: string;
-  received: number;
-  unique: StoredEvent[];
-  ids: string[];
-}
-
-function prepare(request: AppendRequest): Prepared {
-  const unique = dropRepeatedIds(request.events);
-  const ids = unique.flatMap((e) => (e.id === null ? [] : [e.id]));
-  return { org: request.org, received: request.events.length, unique, ids };
-}
 
 /**
  * Appends a group of requests' events on the writer connection inside one transaction: claim the

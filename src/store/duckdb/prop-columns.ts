@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Catalog, PropDef, PropType } from '../../model/types.js';
+import { type ExistingColumn, missingPropColumns } from '../prop-column-plan.js';
 import { inTransaction } from './transaction.js';
 
 export const SQL_TYPE_OF_PROP: Readonly<Record<PropType, string>> = {
@@ -9,13 +10,8 @@ export const SQL_TYPE_OF_PROP: Readonly<Record<PropType, string>> = {
   time: 'TIMESTAMP',
 };
 
-export interface TableColumn {
-  name: string;
-  /** As information_schema reports it, e.g. DOUBLE, VARCHAR, JSON. */
-  sqlType: string;
-}
-
-const PROP_NAME = /^[a-z][a-z0-9_]*$/;
+/** An events column as information_schema reports it, e.g. DOUBLE, VARCHAR, JSON. */
+export type TableColumn = ExistingColumn;
 
 export async function readEventColumns(conn: DuckDBConnection): Promise<TableColumn[]> {
   const reader = await conn.runAndReadAll(
@@ -23,14 +19,6 @@ export async function readEventColumns(conn: DuckDBConnection): Promise<TableCol
      WHERE table_schema = 'main' AND table_name = 'events' ORDER BY ordinal_position`,
   );
   return reader.getRows().map(([name, sqlType]) => ({ name: String(name), sqlType: String(sqlType) }));
-}
-
-/** Column names reach SQL unescaped apart from quoting, so refuse anything the model loader should have refused. */
-function checkedProp(prop: PropDef): PropDef {
-  if (!PROP_NAME.test(prop.name) || prop.column !== `p_${prop.name}`) {
-    throw new Error(`Prop "${prop.name}" has an invalid name or column "${prop.column}"`);
-  }
-  return prop;
 }
 
 /**
@@ -64,21 +52,7 @@ export async function syncPropColumns(
   catalog: Catalog,
   existing: readonly TableColumn[],
 ): Promise<PropDef[]> {
-  const byName = new Map(existing.map((c) => [c.name, c]));
-  const missing: PropDef[] = [];
-  for (const prop of catalog.props.values()) {
-    checkedProp(prop);
-    const column = byName.get(prop.column);
-    const wanted = SQL_TYPE_OF_PROP[prop.type];
-    if (!column) missing.push(prop);
-    else if (column.sqlType !== wanted) {
-      throw new Error(
-        `Prop "${prop.name}" changed type: column ${prop.column} is ${column.sqlType}, ` +
-          `the model now declares ${prop.type} (${wanted}). Changing a prop's type is not supported; ` +
-          `declare a new prop instead.`,
-      );
-    }
-  }
+  const missing = missingPropColumns(catalog, existing, SQL_TYPE_OF_PROP);
   if (missing.length === 0) return [];
   await inTransaction(conn, async () => {
     for (const prop of missing) {

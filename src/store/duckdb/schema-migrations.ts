@@ -1,6 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { withContext } from './duckdb-store-error.js';
+import { storeContext } from '../store-error.js';
 import { inTransaction } from './transaction.js';
+
+const withContext = storeContext('duckdb');
 
 /** One schema step. Versions only grow; a released step is never edited, only followed by a new one. */
 export interface Migration {
@@ -140,6 +142,16 @@ export const MIGRATIONS: readonly Migration[] = [
         FROM (SELECT org_id, actor, min(ts) AS first_seen FROM events WHERE actor IS NOT NULL GROUP BY org_id, actor)`);
       await conn.run(`UPDATE events SET actor_id = a.actor_id FROM actors AS a
         WHERE events.org_id = a.org_id AND events.actor = a.actor`);
+    },
+  },
+  {
+    version: 6,
+    name: 'export job runners',
+    async up(conn) {
+      // Which process runs a job, and when it last said so (src/export/jobs/job-runner.ts): with
+      // several instances on one store, a running job is orphaned only once its heartbeat stops.
+      await conn.run('ALTER TABLE export_jobs ADD COLUMN runner VARCHAR');
+      await conn.run('ALTER TABLE export_jobs ADD COLUMN heartbeat_at TIMESTAMP');
     },
   },
 ];

@@ -72,7 +72,9 @@ describe('GET /dashboard/summary', () => {
     };
     const rolled = await viaEngine(f.t.engine.largestActorKey() ?? 0);
     const hashed = await viaEngine(2 ** 31 - 1);
-    expect(rolled.sql).toContain('bitstring_agg');
+    // Only DuckDB keeps actor keys to roll buckets up with; on PostgreSQL both plans use grouping sets.
+    if (f.t.engine.dialect.actorBitmaps !== null) expect(rolled.sql).toContain('bitstring_agg');
+    else expect(rolled.sql).toContain('GROUPING SETS');
     expect(hashed.sql).toContain('GROUPING SETS');
     for (const { result } of [rolled, hashed]) {
       expect(result.kpis.map((k) => k.metric)).toEqual(['revenue', 'orders', 'success_rate', 'conversion_rate', 'average_order_value']);

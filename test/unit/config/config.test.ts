@@ -27,9 +27,18 @@ describe('loadConfig', () => {
     ['TALLY_DUCKDB_THREADS', 'two'],
     ['TALLY_DUCKDB_THREADS', '999'],
     ['TALLY_DUCKDB_IDLE_TRIM_SECONDS', 'soon'],
+    ['TALLY_PG_SCHEMA', 'Tally; DROP'],
+    ['TALLY_PG_POOL_SIZE', '0'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(name));
+  });
+
+  it('reads the PostgreSQL settings', () => {
+    expect(loadConfig({}).postgres).toEqual({ schema: null, poolSize: 8 });
+    const pg = loadConfig({ DATABASE_URL: 'postgres://tally@db:5432/analytics', TALLY_PG_SCHEMA: 'tally', TALLY_PG_POOL_SIZE: '20' });
+    expect(pg.databaseUrl).toBe('postgres://tally@db:5432/analytics');
+    expect(pg.postgres).toEqual({ schema: 'tally', poolSize: 20 });
   });
 
   it('reads the DuckDB tuning, leaving unset values to the store', () => {

@@ -72,6 +72,15 @@ describe('validateBatch', () => {
     expect(errorsOf({ event: 'x', props: { n: Number.NaN } })[0]?.path).toBe('/props/n');
   });
 
+  it('refuses the NUL character in ids, actors and string props (no store keeps it alike)', () => {
+    const errors = errorsOf([{ event: 'x', id: 'a\u0000b' }, { event: 'x', actor: '\u0000' }, { event: 'x', props: { note: 'x\u0000' } }]);
+    expect(errors).toEqual([
+      { path: '/0/id', message: 'must not contain the NUL character (U+0000)' },
+      { path: '/1/actor', message: 'must not contain the NUL character (U+0000)' },
+      { path: '/2/props/note', message: 'must not contain the NUL character (U+0000)' },
+    ]);
+  });
+
   it('rejects an empty array', () => {
     expect(errorsOf([])[0]?.path).toBe('/');
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AppendResult, StoredEvent } from '../../../src/domain/event.js';
-import { AsyncMutex } from '../../../src/store/duckdb/async-mutex.js';
-import type { AppendRequest } from '../../../src/store/duckdb/event-writer.js';
-import { GroupCommit } from '../../../src/store/duckdb/group-commit.js';
+import { AsyncMutex } from '../../../src/store/async-mutex.js';
+import type { AppendRequest } from '../../../src/store/group-commit.js';
+import { GroupCommit } from '../../../src/store/group-commit.js';
 
 const events = (n: number, event = 'e'): StoredEvent[] =>
   Array.from({ length: n }, () => ({ event, timestamp: 0, actor: null, id: null, props: {} }));

@@ -1,6 +1,6 @@
 /**
- * Serialises async critical sections. DuckDB allows one open transaction per connection, so
- * every write on the single writer connection must finish (COMMIT/ROLLBACK) before the next starts.
+ * Serialises async critical sections. A connection holds one open transaction at a time, so
+ * every write on a store's single writer connection must finish (COMMIT/ROLLBACK) before the next starts.
  */
 export class AsyncMutex {
   private tail: Promise<unknown> = Promise.resolve();

@@ -1,5 +1,7 @@
-import type { AppendResult } from '../../domain/event.js';
-import type { AppendRequest } from './event-writer.js';
+import type { AppendResult } from '../domain/event.js';
+import type { AppendRequest } from './append-request.js';
+
+export type { AppendRequest } from './append-request.js';
 
 /** Runs a critical section after the ones before it (the store's write mutex). */
 export type Serialise = <T>(fn: () => Promise<T>) => Promise<T>;

@@ -1,0 +1,308 @@
+/**
+ * The shared store: PostgreSQL through node-postgres, for many Tally instances on one database.
+ *
+ * Connections: a read pool for dashboard queries; a one-connection writer pool through which every
+ * append goes (group commit, as in the DuckDB store: the requests that arrive while a transaction
+ * runs share the next one, and within an instance the first request to send an id keeps it); one
+ * short-lived connection per stream, reading through a cursor, so a slow export never holds a
+ * pool slot; and a one-connection control pool that cancels running statements.
+ *
+ * Every connection runs with TimeZone UTC and, when a schema is given, search_path set to it, so
+ * several deployments (or test runs) can share one database in separate schemas.
+ */
+import pg from 'pg';
+import type { ClientBase, PoolClient, PoolConfig } from 'pg';
+import type { AppendResult, StoredEvent } from '../../domain/event.js';
+import type { Catalog } from '../../model/types.js';
+import { AsyncMutex } from '../async-mutex.js';
+import { GroupCommit } from '../group-commit.js';
+import type { QueryOptions, SqlParam, SqlRow, Store, StreamOptions } from '../port.js';
+import { StoreError, storeContext } from '../store-error.js';
+import { PgEventWriter } from './event-writer.js';
+import { TALLY_PG_TYPES } from './pg-values.js';
+import { readPgEventColumns, syncPgPropColumns } from './prop-columns.js';
+import { MIGRATION_LOCK_CLASS, applyPgMigrations } from './schema-migrations.js';
+
+const withContext = storeContext('postgres');
+
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** Schema holding Tally's tables (created when missing); default: the server's search_path (public). */
+  schema?: string;
+  /** Read pool size; default 8. */
+  poolSize?: number;
+}
+
+const DEFAULT_POOL_SIZE = 8;
+const DEFAULT_STREAM_CHUNK_ROWS = 2048;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The schema name reaches SQL (CREATE SCHEMA, search_path), so only plain lower-case identifiers pass. */
+function checkedSchema(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`PostgreSQL schema must be a plain lower-case identifier, got "${schema}"`);
+  return schema;
+}
+
+/** The backend process of a connection (from the server's BackendKeyData at connect). */
+function backendPid(client: ClientBase): number | null {
+  const pid = (client as ClientBase & { processID?: unknown }).processID;
+  return typeof pid === 'number' ? pid : null;
+}
+
+/**
+ * CREATE SCHEMA IF NOT EXISTS races when instances start together (both see it missing, one
+ * fails on the catalog's unique index), so it runs under the schema's migration lock.
+ */
+async function createSchema(client: pg.Client, schema: string): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+function values(params: readonly SqlParam[]): SqlParam[] {
+  return [...params];
+}
+
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  private readonly writes = new AsyncMutex();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly streams = new Set<pg.Client>();
+  private readonly commits: GroupCommit;
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    private readonly config: PoolConfig,
+    private readonly readers: pg.Pool,
+    private readonly writer: pg.Pool,
+    private readonly control: pg.Pool,
+    private readonly events: PgEventWriter,
+  ) {
+    this.commits = new GroupCommit(
+      (fn) => this.writes.run(fn),
+      (group) => withContext('append', () => this.onWriter((client) => this.events.writeGroup(client, group))),
+    );
+  }
+
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const schema = options.schema === undefined ? null : checkedSchema(options.schema);
+    const settings = ['-c TimeZone=UTC', ...(schema === null ? [] : [`-c search_path=${schema}`])].join(' ');
+    const config: PoolConfig = { connectionString: options.url, options: settings, types: TALLY_PG_TYPES, application_name: 'tally' };
+    if (schema !== null) {
+      const setup = new pg.Client({ ...config, options: '-c TimeZone=UTC' });
+      await withContext('connect', () => setup.connect());
+      try {
+        await withContext('create schema', () => createSchema(setup, schema));
+      } finally {
+        await setup.end();
+      }
+    }
+    const readers = new pg.Pool({ ...config, max: Math.max(1, options.poolSize ?? DEFAULT_POOL_SIZE) });
+    const writer = new pg.Pool({ ...config, max: 1 });
+    const control = new pg.Pool({ ...config, max: 1 });
+    // An idle pooled connection the server drops emits 'error' on its pool; the pool replaces it.
+    for (const pool of [readers, writer, control]) pool.on('error', () => undefined);
+    try {
+      const client = await withContext('connect', () => writer.connect());
+      try {
+        await withContext('migrate (schema)', () => applyPgMigrations(client));
+        const columns = await withContext('read events columns', () => readPgEventColumns(client));
+        return new PostgresStore(config, readers, writer, control, new PgEventWriter(columns));
+      } finally {
+        client.release();
+      }
+    } catch (err) {
+      await Promise.allSettled([readers.end(), writer.end(), control.end()]);
+      throw err;
+    }
+  }
+
+  migrate(catalog: Catalog): Promise<void> {
+    return this.guard(() =>
+      this.writes.run(() =>
+        withContext('migrate', () =>
+          this.onWriter(async (client) => {
+            await client.query('BEGIN');
+            try {
+              // Instances starting together would add the same column twice: one at a time, each
+              // reading the columns only once the one before it committed.
+              await client.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [MIGRATION_LOCK_CLASS]);
+              await syncPgPropColumns(client, catalog, await readPgEventColumns(client));
+              await client.query('COMMIT');
+            } catch (err) {
+              await client.query('ROLLBACK');
+              throw err;
+            }
+            // The writer keeps the declared props so append() knows each value's column and type.
+            this.events.setColumns(await readPgEventColumns(client), catalog.props.values());
+          }),
+        ),
+      ),
+    );
+  }
+
+  append(org: string, events: readonly StoredEvent[]): Promise<AppendResult> {
+    return this.guard(async () => {
+      if (events.length === 0) return { accepted: 0, duplicates: 0, written: [] };
+      return this.commits.submit({ org, events });
+    });
+  }
+
+  query(sql: string, params: readonly SqlParam[], options: QueryOptions = {}): Promise<SqlRow[]> {
+    const { signal } = options;
+    return this.guard(async () => {
+      signal?.throwIfAborted();
+      const client = await withContext('query (connect)', () => this.readers.connect());
+      let cancelled: Promise<void> | null = null;
+      const cancel = (): void => {
+        cancelled = this.cancel(client);
+      };
+      signal?.addEventListener('abort', cancel, { once: true });
+      try {
+        signal?.throwIfAborted();
+        const result = await withContext('query', () => client.query<SqlRow>(sql, values(params)));
+        return result.rows;
+      } catch (err) {
+        // The cancel surfaces as "canceling statement due to user request"; the caller asked for it, so say that.
+        if (signal?.aborted) throw signal.reason;
+        throw err;
+      } finally {
+        signal?.removeEventListener('abort', cancel);
+        // A cancelled connection is dropped, not pooled: a late cancel must never hit the next user's statement.
+        if (cancelled !== null) await cancelled;
+        client.release(cancelled !== null);
+      }
+    });
+  }
+
+  /** Asks the server to cancel whatever `client` runs now; never throws (the caller already gave up). */
+  private async cancel(client: ClientBase): Promise<void> {
+    const pid = backendPid(client);
+    if (pid === null) return;
+    await this.control.query('SELECT pg_cancel_backend($1)', [pid]).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  async *stream(sql: string, params: readonly SqlParam[], options: StreamOptions = {}): AsyncGenerator<SqlRow[]> {
+    const { signal } = options;
+    const chunkRows = Math.max(1, Math.floor(options.chunkRows ?? DEFAULT_STREAM_CHUNK_ROWS));
+    this.assertOpen();
+    signal?.throwIfAborted();
+    const client = new pg.Client(this.config);
+    client.on('error', () => undefined);
+    this.streams.add(client);
+    let cancelled: Promise<void> | null = null;
+    const cancel = (): void => {
+      cancelled = this.cancel(client);
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      await this.hold(withContext('stream (connect)', () => client.connect()));
+      // A read-only transaction holds the cursor; it ends with the connection.
+      await this.hold(withContext('stream', () => client.query('BEGIN READ ONLY')));
+      await this.hold(withContext('stream', () => client.query(`DECLARE tally_stream NO SCROLL CURSOR FOR ${sql}`, values(params))));
+      const fetch = `FETCH FORWARD ${chunkRows} FROM tally_stream`;
+      for (;;) {
+        signal?.throwIfAborted();
+        const result = await this.hold(withContext('stream (fetch)', () => client.query<SqlRow>(fetch)));
+        signal?.throwIfAborted();
+        if (!this.streams.has(client)) throw new StoreError('postgres', 'stream', new Error('the store was closed'));
+        if (result.rows.length === 0) break;
+        yield result.rows;
+        if (result.rows.length < chunkRows) break;
+      }
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      if (!this.streams.has(client)) throw new StoreError('postgres', 'stream', new Error('the store was closed'));
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+      if (cancelled !== null) await cancelled;
+      // Ending the connection ends its transaction and cursor; close() may have done it already.
+      if (this.streams.delete(client)) await client.end().catch(() => undefined);
+    }
+  }
+
+  execute(sql: string, params: readonly SqlParam[]): Promise<void> {
+    return this.guard(() =>
+      withContext('execute', async () => {
+        await this.readers.query(sql, values(params));
+      }),
+    );
+  }
+
+  /** This store keeps no dense actor keys (see schema-migrations.ts); distinct actors are counted over `actor`. */
+  largestActorKey(): null {
+    return null;
+  }
+
+  ping(): Promise<void> {
+    return this.guard(() =>
+      withContext('ping', async () => {
+        await this.readers.query('SELECT 1');
+      }),
+    );
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const streams = [...this.streams];
+    this.streams.clear();
+    await Promise.allSettled(streams.map(async (client) => {
+      await this.cancel(client);
+      await client.end();
+    }));
+    await Promise.allSettled([...this.inflight]);
+    await Promise.allSettled([this.readers.end(), this.writer.end(), this.control.end()]);
+  }
+
+  /** Runs `fn` on the writer connection; a connection that failed a write is dropped, not reused. */
+  private async onWriter<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.writer.connect();
+    let failed = false;
+    try {
+      return await fn(client);
+    } catch (err) {
+      failed = true;
+      throw err;
+    } finally {
+      client.release(failed);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new StoreError('postgres', 'use', new Error('the store is closed'));
+  }
+
+  /** Refuses work after close() and lets close() wait for work already started. */
+  private guard<T>(start: () => Promise<T>): Promise<T> {
+    try {
+      this.assertOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.hold(start());
+  }
+
+  private hold<T>(work: Promise<T>): Promise<T> {
+    this.inflight.add(work);
+    const forget = (): void => {
+      this.inflight.delete(work);
+    };
+    work.then(forget, forget);
+    return work;
+  }
+}
