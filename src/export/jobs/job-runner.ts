@@ -105,6 +105,8 @@ export class JobRunner {
   private async failOrphans(): Promise<void> {
     const staleBefore = this.o.now() - (this.o.orphanAfterMs ?? JOB_RUNNER_DEFAULTS.orphanAfterMs);
     for (const job of await this.jobs.orphaned(this.id, staleBefore)) {
+      // Its files first: once the job reads failed, nothing of it is left.
+      if (job.filePath !== null) await Promise.all([rm(job.filePath, { force: true }), rm(`${job.filePath}.partial`, { force: true })]);
       await this.jobs.markFailed(job.id, this.o.now(), INTERRUPTED);
       this.log.info({ job: job.id, org: job.org }, 'export job interrupted (its process stopped): marked failed');
     }

@@ -85,14 +85,21 @@ describe('export jobs across instances', () => {
   it('fails a running job only once its runner has been silent for orphanAfterMs', async () => {
     const live = await submit();
     const dead = await submit();
-    await runningElsewhere(live, 0);
+    const dir = join(t.exports?.directory as string, 'jobs');
+    await mkdir(dir, { recursive: true });
+    const liveFile = join(dir, `${live}.csv`);
+    await writeFile(`${liveFile}.partial`, 'time,event\n');
+    await runningElsewhere(live, 0, liveFile);
     await runningElsewhere(dead, 60_000);
     const b = instance({ orphanAfterMs: 1_000 });
     await b.start();
     expect(await until(dead, ['failed'])).toMatchObject({ error: expect.stringMatching(/^interrupted/) });
     expect((await jobRow(live)).status).toBe('running');
-    // No more heartbeats from "elsewhere": a sweep after the second has passed fails it too.
+    expect(existsSync(`${liveFile}.partial`)).toBe(true);
+    // No more heartbeats from "elsewhere": a sweep after the second has passed fails it too, and
+    // deletes the partial file the silent process left.
     expect(await until(live, ['failed'])).toMatchObject({ error: expect.stringMatching(/^interrupted/) });
+    expect(existsSync(`${liveFile}.partial`)).toBe(false);
     await b.stop();
   });
 
