@@ -24,6 +24,10 @@ flags a busy machine): numbers from a shared or loaded box are only good for the
   idempotency. Targets: ≥ 0.3 × raw and ≥ 100,000 events/s. When a target is missed (or with
   \`--profile\`) it adds where a request's time goes: each server step timed alone, and a CPU
   profile of the server during a real HTTP run.
+- \`npm run bench:postgres\` — Tally on the PostgreSQL store (\`BENCH_DATABASE_URL\`, default the
+  local \`test\` database, in a schema of its own that is dropped after): HTTP ingest against a bare
+  node-postgres client inserting the same batches, and the dashboard queries through the engine
+  against the same SQL on a bare pool and against the engine on DuckDB over the same events.
 `;
 
 export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string {
