@@ -22,6 +22,7 @@ import type { QueryOptions, SqlParam, SqlRow, Store, StreamOptions } from '../po
 import { AsyncMutex } from '../async-mutex.js';
 import { ConnectionPool } from './connection-pool.js';
 import { StoreError, storeContext } from '../store-error.js';
+import { StoreLifecycle } from '../store-lifecycle.js';
 import { ActorKeys } from './actor-keys.js';
 import { EventColumns } from './event-columns.js';
 import { EventWriter } from './event-writer.js';
@@ -105,9 +106,8 @@ async function connect(instance: DuckDBInstance): Promise<DuckDBConnection> {
 export class DuckDbStore implements Store {
   readonly dialect = 'duckdb' as const;
   private readonly writes = new AsyncMutex();
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly lifecycle = new StoreLifecycle('duckdb');
   private readonly streams = new Set<DuckDBConnection>();
-  private closing: Promise<void> | null = null;
   private readonly commits: GroupCommit;
 
   /** Null for ':memory:' or when switched off. */
@@ -187,7 +187,7 @@ export class DuckDbStore implements Store {
   }
 
   migrate(catalog: Catalog): Promise<void> {
-    return this.guard(() =>
+    return this.lifecycle.guard(() =>
       this.writes.run(() =>
         withContext('migrate', async () => {
           await syncPropColumns(this.writer, catalog, await readEventColumns(this.writer));
@@ -199,7 +199,7 @@ export class DuckDbStore implements Store {
   }
 
   append(org: string, events: readonly StoredEvent[]): Promise<AppendResult> {
-    return this.guard(async () => {
+    return this.lifecycle.guard(async () => {
       if (events.length === 0) return { accepted: 0, duplicates: 0, written: [] };
       // Requests arriving while a transaction runs share the next one (group commit).
       return this.busy(() => this.commits.submit({ org, events }));
@@ -208,7 +208,7 @@ export class DuckDbStore implements Store {
 
   query(sql: string, params: readonly SqlParam[], options: QueryOptions = {}): Promise<SqlRow[]> {
     const { signal } = options;
-    return this.guard(() =>
+    return this.lifecycle.guard(() =>
       this.busy(() => this.readers.use(async (conn) => {
         signal?.throwIfAborted();
         // Wired only while this statement owns the pooled connection, so an abort can never
@@ -244,7 +244,7 @@ export class DuckDbStore implements Store {
   }
 
   async *stream(sql: string, params: readonly SqlParam[], options: StreamOptions = {}): AsyncGenerator<SqlRow[]> {
-    this.assertOpen();
+    this.lifecycle.assertOpen();
     // A long export keeps the store busy: no idle trim under it.
     await this.trimmer?.enter();
     try {
@@ -258,21 +258,21 @@ export class DuckDbStore implements Store {
     const { signal } = options;
     const chunkRows = Math.max(1, options.chunkRows ?? DEFAULT_STREAM_CHUNK_ROWS);
     signal?.throwIfAborted();
-    const conn = await this.hold(withContext('stream (connect)', () => connect(this.instance)));
-    if (this.closing) {
+    const conn = await this.lifecycle.hold(withContext('stream (connect)', () => connect(this.instance)));
+    if (this.lifecycle.isClosing) {
       conn.closeSync();
-      this.assertOpen();
+      this.lifecycle.assertOpen();
     }
     this.streams.add(conn);
     const interrupt = (): void => conn.interrupt();
     signal?.addEventListener('abort', interrupt, { once: true });
     try {
-      const result = await this.hold(withContext('stream', () => conn.stream(sql, toValues(params))));
+      const result = await this.lifecycle.hold(withContext('stream', () => conn.stream(sql, toValues(params))));
       const converter = converterFor(result);
       let rows: SqlRow[] = [];
       for (;;) {
         signal?.throwIfAborted();
-        const chunk = await this.hold(withContext('stream (fetch)', () => result.fetchChunk()));
+        const chunk = await this.lifecycle.hold(withContext('stream (fetch)', () => result.fetchChunk()));
         // An interrupted or disconnected result may just look finished; never pass that off as the end.
         signal?.throwIfAborted();
         if (!this.streams.has(conn)) throw new StoreError('duckdb', 'stream', new Error('the store was closed'));
@@ -298,7 +298,7 @@ export class DuckDbStore implements Store {
 
   execute(sql: string, params: readonly SqlParam[]): Promise<void> {
     // On the writer, so metadata writes never interleave with an append's open transaction.
-    return this.guard(() =>
+    return this.lifecycle.guard(() =>
       this.busy(() =>
         this.writes.run(() =>
           withContext('execute', async () => {
@@ -314,7 +314,7 @@ export class DuckDbStore implements Store {
   }
 
   ping(): Promise<void> {
-    return this.guard(() =>
+    return this.lifecycle.guard(() =>
       this.readers.use((conn) =>
         withContext('ping', async () => {
           await conn.run('SELECT 1');
@@ -324,43 +324,18 @@ export class DuckDbStore implements Store {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    return this.lifecycle.close(() => this.shutdown());
   }
 
   private async shutdown(): Promise<void> {
     await this.trimmer?.stop();
     for (const conn of this.streams) conn.interrupt();
-    await Promise.allSettled([...this.inflight]);
+    await this.lifecycle.drain();
     for (const conn of this.streams) conn.closeSync();
     this.streams.clear();
     this.events.close();
     this.writer.closeSync();
     this.readers.closeAll();
     this.instance.closeSync();
-  }
-
-  private assertOpen(): void {
-    if (this.closing) throw new StoreError('duckdb', 'use', new Error('the store is closed'));
-  }
-
-  /** Refuses work after close() and lets close() wait for work already started. */
-  private guard<T>(start: () => Promise<T>): Promise<T> {
-    try {
-      this.assertOpen();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.hold(start());
-  }
-
-  /** close() waits for held work, so no connection is closed under a running native call. */
-  private hold<T>(work: Promise<T>): Promise<T> {
-    this.inflight.add(work);
-    const forget = (): void => {
-      this.inflight.delete(work);
-    };
-    work.then(forget, forget);
-    return work;
   }
 }

@@ -18,6 +18,7 @@ import { AsyncMutex } from '../async-mutex.js';
 import { GroupCommit } from '../group-commit.js';
 import type { QueryOptions, SqlParam, SqlRow, Store, StreamOptions } from '../port.js';
 import { StoreError, storeContext } from '../store-error.js';
+import { StoreLifecycle } from '../store-lifecycle.js';
 import { PgEventWriter } from './event-writer.js';
 import { TALLY_PG_TYPES } from './pg-values.js';
 import { readPgEventColumns, syncPgPropColumns } from './prop-columns.js';
@@ -73,10 +74,9 @@ function values(params: readonly SqlParam[]): SqlParam[] {
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   private readonly writes = new AsyncMutex();
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly lifecycle = new StoreLifecycle('postgres');
   private readonly streams = new Set<pg.Client>();
   private readonly commits: GroupCommit;
-  private closing: Promise<void> | null = null;
 
   private constructor(
     private readonly config: PoolConfig,
@@ -125,7 +125,7 @@ export class PostgresStore implements Store {
   }
 
   migrate(catalog: Catalog): Promise<void> {
-    return this.guard(() =>
+    return this.lifecycle.guard(() =>
       this.writes.run(() =>
         withContext('migrate', () =>
           this.onWriter(async (client) => {
@@ -149,7 +149,7 @@ export class PostgresStore implements Store {
   }
 
   append(org: string, events: readonly StoredEvent[]): Promise<AppendResult> {
-    return this.guard(async () => {
+    return this.lifecycle.guard(async () => {
       if (events.length === 0) return { accepted: 0, duplicates: 0, written: [] };
       return this.commits.submit({ org, events });
     });
@@ -157,7 +157,7 @@ export class PostgresStore implements Store {
 
   query(sql: string, params: readonly SqlParam[], options: QueryOptions = {}): Promise<SqlRow[]> {
     const { signal } = options;
-    return this.guard(async () => {
+    return this.lifecycle.guard(async () => {
       signal?.throwIfAborted();
       const client = await withContext('query (connect)', () => this.readers.connect());
       let cancelled: Promise<void> | null = null;
@@ -195,7 +195,7 @@ export class PostgresStore implements Store {
   async *stream(sql: string, params: readonly SqlParam[], options: StreamOptions = {}): AsyncGenerator<SqlRow[]> {
     const { signal } = options;
     const chunkRows = Math.max(1, Math.floor(options.chunkRows ?? DEFAULT_STREAM_CHUNK_ROWS));
-    this.assertOpen();
+    this.lifecycle.assertOpen();
     signal?.throwIfAborted();
     const client = new pg.Client(this.config);
     client.on('error', () => undefined);
@@ -206,14 +206,14 @@ export class PostgresStore implements Store {
     };
     signal?.addEventListener('abort', cancel, { once: true });
     try {
-      await this.hold(withContext('stream (connect)', () => client.connect()));
+      await this.lifecycle.hold(withContext('stream (connect)', () => client.connect()));
       // A read-only transaction holds the cursor; it ends with the connection.
-      await this.hold(withContext('stream', () => client.query('BEGIN READ ONLY')));
-      await this.hold(withContext('stream', () => client.query(`DECLARE tally_stream NO SCROLL CURSOR FOR ${sql}`, values(params))));
+      await this.lifecycle.hold(withContext('stream', () => client.query('BEGIN READ ONLY')));
+      await this.lifecycle.hold(withContext('stream', () => client.query(`DECLARE tally_stream NO SCROLL CURSOR FOR ${sql}`, values(params))));
       const fetch = `FETCH FORWARD ${chunkRows} FROM tally_stream`;
       for (;;) {
         signal?.throwIfAborted();
-        const result = await this.hold(withContext('stream (fetch)', () => client.query<SqlRow>(fetch)));
+        const result = await this.lifecycle.hold(withContext('stream (fetch)', () => client.query<SqlRow>(fetch)));
         signal?.throwIfAborted();
         if (!this.streams.has(client)) throw new StoreError('postgres', 'stream', new Error('the store was closed'));
         if (result.rows.length === 0) break;
@@ -233,7 +233,7 @@ export class PostgresStore implements Store {
   }
 
   execute(sql: string, params: readonly SqlParam[]): Promise<void> {
-    return this.guard(() =>
+    return this.lifecycle.guard(() =>
       withContext('execute', async () => {
         await this.readers.query(sql, values(params));
       }),
@@ -246,7 +246,7 @@ export class PostgresStore implements Store {
   }
 
   ping(): Promise<void> {
-    return this.guard(() =>
+    return this.lifecycle.guard(() =>
       withContext('ping', async () => {
         await this.readers.query('SELECT 1');
       }),
@@ -254,8 +254,7 @@ export class PostgresStore implements Store {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    return this.lifecycle.close(() => this.shutdown());
   }
 
   private async shutdown(): Promise<void> {
@@ -265,7 +264,7 @@ export class PostgresStore implements Store {
       await this.cancel(client);
       await client.end();
     }));
-    await Promise.allSettled([...this.inflight]);
+    await this.lifecycle.drain();
     await Promise.allSettled([this.readers.end(), this.writer.end(), this.control.end()]);
   }
 
@@ -281,28 +280,5 @@ export class PostgresStore implements Store {
     } finally {
       client.release(failed);
     }
-  }
-
-  private assertOpen(): void {
-    if (this.closing) throw new StoreError('postgres', 'use', new Error('the store is closed'));
-  }
-
-  /** Refuses work after close() and lets close() wait for work already started. */
-  private guard<T>(start: () => Promise<T>): Promise<T> {
-    try {
-      this.assertOpen();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.hold(start());
-  }
-
-  private hold<T>(work: Promise<T>): Promise<T> {
-    this.inflight.add(work);
-    const forget = (): void => {
-      this.inflight.delete(work);
-    };
-    work.then(forget, forget);
-    return work;
   }
 }
