@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/domain/event.js';
+import pg from 'pg';
+import { arrayLiteral } from '../../src/store/postgres/array-literal.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { PG_MIGRATIONS } from '../../src/store/postgres/schema-migrations.js';
 import { CONTRACT_PROPS, storeCatalog } from '../fixtures/store-catalog.js';
@@ -93,6 +95,26 @@ describe('several instances on one PostgreSQL schema', () => {
       { id: 'new-1', p_tier: 'silver', extra: null },
       { id: 'old-1', p_tier: 'gold', extra: '{"tier": "gold"}' },
     ]);
+  });
+});
+
+describe('array literals of the insert (array-literal.ts)', () => {
+  it('round-trip every kind of value through PostgreSQL unchanged', async () => {
+    const texts = ['plain', '', 'NULL', 'null', ' padded ', 'a,b', '{braces}', 'say "hi"', 'back\\slash', 'both \\"', "it's", 'ünïcødé ✓', 'line\nbreak', '\t', null];
+    const numbers = [0, -1.5, 42, 1e21, 5e-324, -0.000123, 1795168800123, null];
+    const flags = [true, false, null];
+    const client = new pg.Client({ connectionString: SHARED_PG_URL });
+    await client.connect();
+    try {
+      const read = async (literal: string, type: string): Promise<unknown[]> =>
+        (await client.query<{ v: unknown }>(`SELECT unnest($1::${type}) AS v`, [literal])).rows.map((r) => r.v);
+      expect(await read(arrayLiteral(texts), 'text[]')).toEqual(texts);
+      expect(await read(arrayLiteral(numbers), 'float8[]')).toEqual(numbers);
+      expect(await read(arrayLiteral(flags), 'boolean[]')).toEqual(flags);
+      expect(await read(arrayLiteral([]), 'text[]')).toEqual([]);
+    } finally {
+      await client.end();
+    }
   });
 });
 
