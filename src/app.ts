@@ -37,6 +37,7 @@ import { webRoutes } from './http/routes/web.js';
 import { ProblemSchema } from './http/schemas/common.js';
 import type { OpsDeps } from './ops/services.js';
 import { opsServices } from './ops/services.js';
+import { closeIdleOnClose } from './ops/shutdown.js';
 import type { Store } from './store/port.js';
 
 export const API_PREFIX = '/api/v1';
@@ -71,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  closeIdleOnClose(app);
   app.addSchema(ProblemSchema);
   wireCache(app, deps.cache ?? null, deps.ingest, ops.telemetry);
   await app.register(errorsPlugin);

@@ -30,13 +30,9 @@ export function gracefulShutdown(app: FastifyInstance, options: ShutdownOptions)
       app.server.closeAllConnections();
     }, options.timeoutMs);
     timer.unref();
-    // A kept-alive connection whose last request finishes during the drain would otherwise hold
-    // the close until its keep-alive timeout: close connections as soon as they turn idle.
-    const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
-    sweeper.unref();
+    // Connections that turn idle during the drain are closed by the app itself (closeIdleOnClose).
     const stop = (): void => {
       clearTimeout(timer);
-      clearInterval(sweeper);
     };
     closing = app.close().then(
       () => {
@@ -52,4 +48,23 @@ export function gracefulShutdown(app: FastifyInstance, options: ShutdownOptions)
     );
     return closing;
   };
+}
+
+/**
+ * While app.close() waits for in-flight requests, a kept-alive connection whose last request ends
+ * during the wait (an SSE stream, a slow export, a reply being written) would hold the close until
+ * its keep-alive timeout — 72 s by default. From preClose until the server has closed, connections
+ * are closed as soon as they turn idle, so every close (a signal, a test, an embedding app) ends
+ * when the last request does.
+ */
+export function closeIdleOnClose(app: FastifyInstance): void {
+  let sweeper: NodeJS.Timeout | null = null;
+  app.addHook('preClose', async () => {
+    sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
+    sweeper.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (sweeper !== null) clearInterval(sweeper);
+    sweeper = null;
+  });
 }

@@ -91,6 +91,24 @@ describe('graceful shutdown', () => {
     }
   });
 
+  it('app.close() ends when the last request does, though its connection is kept alive', async () => {
+    const { t, g, url, key, inner } = await setup();
+    // An idle kept-alive connection would now hold a plain close for ten minutes.
+    t.app.server.keepAliveTimeout = 600_000;
+    const inFlight = fetch(`${url}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', connection: 'keep-alive' },
+      body: JSON.stringify(batch(2)),
+    });
+    await g.entered;
+    const closing = t.app.close();
+    g.open();
+    expect((await inFlight).status).toBe(200);
+    // Within the test's timeout, not the keep-alive's: the connection is closed once it turns idle.
+    await closing;
+    await inner.close();
+  });
+
   it('cuts connections still busy after the timeout and exits non-zero', async () => {
     const { t, g, url, key, inner } = await setup();
     const exit = vi.fn();
