@@ -33,6 +33,9 @@ export function liveGuard(options: LiveRouteOptions) {
   };
 }
 
+/** How long WebSocket peers get to answer the close frame at shutdown. */
+const CLOSE_HANDSHAKE_GRACE_MS = 1000;
+
 export async function wsRoutes(app: FastifyInstance, options: LiveRouteOptions): Promise<void> {
   await app.register(websocket, {
     options: { maxPayload: options.settings.maxMessageBytes },
@@ -40,7 +43,17 @@ export async function wsRoutes(app: FastifyInstance, options: LiveRouteOptions):
     // WebSocket clients and a `close` event for SSE streams; then stop the ws server.
     preClose: async function (this: FastifyInstance) {
       await options.live.shutdown();
-      await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
+      const wss = this.websocketServer;
+      const stopped = new Promise<void>((resolve) => wss.close(() => resolve()));
+      // The ws server stops once every client finished the close handshake; a peer that does not
+      // answer (a vanished browser on a half-open connection) would hold the shutdown for ws's
+      // 30 s close timeout, so whoever is left after a short grace is cut.
+      const cut = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, CLOSE_HANDSHAKE_GRACE_MS);
+      cut.unref();
+      await stopped;
+      clearTimeout(cut);
     },
   });
 

@@ -176,4 +176,16 @@ describe('graceful shutdown', () => {
     expect(await c.waitClosed()).toEqual({ code: 1001, reason: 'going away' });
     expect(c.socket.readyState).toBe(WebSocket.CLOSED);
   });
+
+  it('does not wait for a peer that never answers the close frame: it is cut after a short grace', async () => {
+    const t = await startLiveApp();
+    const c = await WsClient.open(t.ws, { token: await t.token('acme', 'viewer') });
+    // A vanished browser: the TCP connection stays open, nothing is read or answered. Without the
+    // cut, the ws server waits 30 s for its close handshake (beyond this test's timeout).
+    rawSocket(c).pause();
+    await t.close();
+    rawSocket(c).resume();
+    const closed = await c.waitClosed(5000);
+    expect([1001, 1006]).toContain(closed.code);
+  });
 });
