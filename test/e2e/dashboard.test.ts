@@ -130,7 +130,10 @@ describe.skipIf(!hasChromium)('dashboard in chromium', () => {
     // on. The app is the product: it must close, and a hang fails with the step's name.
     const browserClosed = await within(20_000, browser?.close());
     if (!browserClosed) console.warn('chromium did not close within 20 s; continuing without it');
-    if (!(await within(40_000, t?.close()))) throw new Error('the app did not close within 40 s (TestApp.close)');
+    if (!(await within(40_000, t?.close()))) {
+      const connections = await new Promise<number>((resolve) => t.app.server.getConnections((_err, n) => resolve(n)));
+      throw new Error(`the app did not close within 40 s (TestApp.close): ${connections} HTTP connections and ${t.app.websocketServer.clients.size} WebSocket clients still open`);
+    }
     if (!UPDATE_SHOTS) await rm(SHOTS, { recursive: true, force: true });
   }, 90_000);
 
