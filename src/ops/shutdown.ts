@@ -31,17 +31,14 @@ export function gracefulShutdown(app: FastifyInstance, options: ShutdownOptions)
     }, options.timeoutMs);
     timer.unref();
     // Connections that turn idle during the drain are closed by the app itself (closeIdleOnClose).
-    const stop = (): void => {
-      clearTimeout(timer);
-    };
     closing = app.close().then(
       () => {
-        stop();
+        clearTimeout(timer);
         app.log.info('shut down');
         options.exit(timedOut ? 1 : 0);
       },
       (err: unknown) => {
-        stop();
+        clearTimeout(timer);
         app.log.error({ err }, 'shutdown failed');
         options.exit(1);
       },

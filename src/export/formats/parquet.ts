@@ -102,10 +102,10 @@ async function dumpNdjson(source: RowSource, file: string, signal: AbortSignal):
 }
 
 export function parquetWriter(store: Store, dir: string): FormatWriter {
+  const native = store.dialect === 'duckdb';
   return async (source: RowSource, ctx: WriteContext) => {
     const base = join(dir, `.tmp-${randomUUID()}`);
     const temp: string[] = [];
-    const native = store.dialect === 'duckdb';
     const scratch = native ? null : await DuckDbStore.open({ path: ':memory:', exportDir: dir, threads: 1 });
     const c: Copier = { store: scratch ?? store, signal: ctx.signal };
     const m = source.meta;

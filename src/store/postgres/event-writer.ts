@@ -12,6 +12,7 @@ import { type AppendRequest, type PreparedAppend, prepareAppend } from '../appen
 import type { SqlParam } from '../port.js';
 import type { ExistingColumn } from '../prop-column-plan.js';
 import { arrayLiteral } from './array-literal.js';
+import { inTransaction } from './transaction.js';
 import { type TypedPropValue, typedValue } from '../prop-value.js';
 
 const CLAIM_IDS = 'INSERT INTO event_ids (org_id, id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING id';
@@ -123,21 +124,17 @@ export class PgEventWriter {
   async writeGroup(client: ClientBase, requests: readonly AppendRequest[]): Promise<AppendResult[]> {
     const group = requests.map(prepareAppend);
     const receivedAt = Date.now();
-    await client.query('BEGIN');
-    try {
-      const written: StoredEvent[][] = [];
-      for (const p of group) written.push(await this.newEvents(client, p));
-      const rows = written.flatMap((events, g) => events.map((e) => [(group[g] as PreparedAppend).org, e] as const));
+    const written = await inTransaction(client, async () => {
+      const fresh: StoredEvent[][] = [];
+      for (const p of group) fresh.push(await this.newEvents(client, p));
+      const rows = fresh.flatMap((events, g) => events.map((e) => [(group[g] as PreparedAppend).org, e] as const));
       if (rows.length > 0) {
         const insert = this.plan.bind(rows, receivedAt);
         await client.query(insert.sql, insert.params);
       }
-      await client.query('COMMIT');
-      return written.map((events, g) => ({ accepted: events.length, duplicates: (group[g] as PreparedAppend).received - events.length, written: events }));
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+      return fresh;
+    });
+    return written.map((events, g) => ({ accepted: events.length, duplicates: (group[g] as PreparedAppend).received - events.length, written: events }));
   }
 
   /** The request's events whose ids were not stored yet (events without an id are always new). */

@@ -22,7 +22,8 @@ import { StoreLifecycle } from '../store-lifecycle.js';
 import { PgEventWriter } from './event-writer.js';
 import { TALLY_PG_TYPES } from './pg-values.js';
 import { readPgEventColumns, syncPgPropColumns } from './prop-columns.js';
-import { MIGRATION_LOCK_CLASS, applyPgMigrations } from './schema-migrations.js';
+import { applyPgMigrations } from './schema-migrations.js';
+import { underSchemaLock } from './transaction.js';
 
 const withContext = storeContext('postgres');
 
@@ -53,18 +54,10 @@ function backendPid(client: ClientBase): number | null {
 
 /**
  * CREATE SCHEMA IF NOT EXISTS races when instances start together (both see it missing, one
- * fails on the catalog's unique index), so it runs under the schema's migration lock.
+ * fails on the catalog's unique index), so it runs under the schema's lock.
  */
-async function createSchema(client: pg.Client, schema: string): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+function createSchema(client: pg.Client, schema: string): Promise<unknown> {
+  return underSchemaLock(client, () => client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`), schema);
 }
 
 function values(params: readonly SqlParam[]): SqlParam[] {
@@ -129,17 +122,9 @@ export class PostgresStore implements Store {
       this.writes.run(() =>
         withContext('migrate', () =>
           this.onWriter(async (client) => {
-            await client.query('BEGIN');
-            try {
-              // Instances starting together would add the same column twice: one at a time, each
-              // reading the columns only once the one before it committed.
-              await client.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [MIGRATION_LOCK_CLASS]);
-              await syncPgPropColumns(client, catalog, await readPgEventColumns(client));
-              await client.query('COMMIT');
-            } catch (err) {
-              await client.query('ROLLBACK');
-              throw err;
-            }
+            // Instances starting together would add the same column twice: one at a time, each
+            // reading the columns only once the one before it committed.
+            await underSchemaLock(client, async () => syncPgPropColumns(client, catalog, await readPgEventColumns(client)));
             // The writer keeps the declared props so append() knows each value's column and type.
             this.events.setColumns(await readPgEventColumns(client), catalog.props.values());
           }),
@@ -160,11 +145,7 @@ export class PostgresStore implements Store {
     return this.lifecycle.guard(async () => {
       signal?.throwIfAborted();
       const client = await withContext('query (connect)', () => this.readers.connect());
-      let cancelled: Promise<void> | null = null;
-      const cancel = (): void => {
-        cancelled = this.cancel(client);
-      };
-      signal?.addEventListener('abort', cancel, { once: true });
+      const abort = this.cancelOnAbort(client, signal);
       try {
         signal?.throwIfAborted();
         const result = await withContext('query', () => client.query<SqlRow>(sql, values(params)));
@@ -174,12 +155,30 @@ export class PostgresStore implements Store {
         if (signal?.aborted) throw signal.reason;
         throw err;
       } finally {
-        signal?.removeEventListener('abort', cancel);
         // A cancelled connection is dropped, not pooled: a late cancel must never hit the next user's statement.
-        if (cancelled !== null) await cancelled;
-        client.release(cancelled !== null);
+        client.release(await abort.settle());
       }
     });
+  }
+
+  /**
+   * Cancels what `client` runs when `signal` aborts. `settle()` unhooks the signal and waits for a
+   * cancel already sent; it says whether one was (that connection must not be reused).
+   */
+  private cancelOnAbort(client: ClientBase, signal: AbortSignal | undefined): { settle(): Promise<boolean> } {
+    let sent: Promise<void> | null = null;
+    const cancel = (): void => {
+      sent = this.cancel(client);
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
+    return {
+      settle: async () => {
+        signal?.removeEventListener('abort', cancel);
+        if (sent === null) return false;
+        await sent;
+        return true;
+      },
+    };
   }
 
   /** Asks the server to cancel whatever `client` runs now; never throws (the caller already gave up). */
@@ -200,11 +199,7 @@ export class PostgresStore implements Store {
     const client = new pg.Client(this.config);
     client.on('error', () => undefined);
     this.streams.add(client);
-    let cancelled: Promise<void> | null = null;
-    const cancel = (): void => {
-      cancelled = this.cancel(client);
-    };
-    signal?.addEventListener('abort', cancel, { once: true });
+    const abort = this.cancelOnAbort(client, signal);
     try {
       await this.lifecycle.hold(withContext('stream (connect)', () => client.connect()));
       // A read-only transaction holds the cursor; it ends with the connection.
@@ -225,8 +220,7 @@ export class PostgresStore implements Store {
       if (!this.streams.has(client)) throw new StoreError('postgres', 'stream', new Error('the store was closed'));
       throw err;
     } finally {
-      signal?.removeEventListener('abort', cancel);
-      if (cancelled !== null) await cancelled;
+      await abort.settle();
       // Ending the connection ends its transaction and cursor; close() may have done it already.
       if (this.streams.delete(client)) await client.end().catch(() => undefined);
     }

@@ -6,6 +6,7 @@
  * leaves the schema at a whole version and a second instance waits, then finds nothing to do.
  */
 import type { ClientBase } from 'pg';
+import { underSchemaLock } from './transaction.js';
 
 export interface PgMigration {
   version: number;
@@ -138,14 +139,9 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
 ];
 
-/** An arbitrary constant naming Tally's migration locks among the database's advisory locks (one per schema). */
-export const MIGRATION_LOCK_CLASS = 7411;
-
 /** Brings the schema up to the newest version; returns the versions applied now. */
-export async function applyPgMigrations(client: ClientBase, migrations: readonly PgMigration[] = PG_MIGRATIONS): Promise<number[]> {
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [MIGRATION_LOCK_CLASS]);
+export function applyPgMigrations(client: ClientBase, migrations: readonly PgMigration[] = PG_MIGRATIONS): Promise<number[]> {
+  return underSchemaLock(client, async () => {
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,
@@ -157,10 +153,6 @@ export async function applyPgMigrations(client: ClientBase, migrations: readonly
       for (const statement of m.statements) await client.query(statement);
       await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())', [m.version, m.name]);
     }
-    await client.query('COMMIT');
     return pending.map((m) => m.version);
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  });
 }
