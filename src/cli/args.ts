@@ -10,21 +10,33 @@ export class UsageError extends Error {
 
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean }>;
 
-export function parse(argv: string[], options: OptionSpec): Record<string, string | boolean | undefined> {
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+export function parse(argv: string[], options: OptionSpec): OptionValues {
+  return parseWithOperands(argv, options, 0).values;
+}
+
+/** Options and exactly `operands` plain arguments (file names and the like). */
+export function parseWithOperands(argv: string[], options: OptionSpec, operands: number): { values: OptionValues; operands: string[] } {
+  let parsed;
   try {
-    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
+    parsed = parseArgs({ args: argv, options, allowPositionals: operands > 0, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  if (parsed.positionals.length !== operands) {
+    throw new UsageError(`expected ${operands} argument(s) besides the options, got ${parsed.positionals.length}`);
+  }
+  return { values: parsed.values as OptionValues, operands: parsed.positionals };
 }
 
-export function requireString(values: Record<string, string | boolean | undefined>, name: string): string {
+export function requireString(values: OptionValues, name: string): string {
   const v = values[name];
   if (typeof v !== 'string' || v.length === 0) throw new UsageError(`--${name} is required`);
   return v;
 }
 
-export function optionalInt(values: Record<string, string | boolean | undefined>, name: string, fallback: number): number {
+export function optionalInt(values: OptionValues, name: string, fallback: number): number {
   const v = values[name];
   if (v === undefined) return fallback;
   if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new UsageError(`--${name} must be a positive integer`);

@@ -1,10 +1,11 @@
-/** The `tally` command: serve, seed, keys, users, token. */
+/** The `tally` command: serve, seed, import, keys, users, token. */
 import { signToken } from '../auth/jwt.js';
 import { ROLES } from '../auth/principal.js';
 import type { Role } from '../auth/principal.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { openRuntime } from '../runtime.js';
 import { parse, parseDuration, requireString, UsageError } from './args.js';
+import { IMPORT_USAGE, importArgs, runImport } from './import.js';
 import { seedDataset, seedPlansFromArgs } from './seed.js';
 import { serve } from './serve.js';
 import { usersCommand } from './users.js';
@@ -14,6 +15,9 @@ const USAGE = `Usage: tally <command> [options]
 Commands:
   serve [--demo]                          start the HTTP API (--demo seeds org "demo" when empty)
   seed [--dataset learning|support|commerce|all] [--events N] [--days D] [--org ORG] [--seed S]
+  ${IMPORT_USAGE}
+                                          load events from a file (NDJSON or CSV, may be gzip; - = stdin);
+                                          any invalid row → nothing is stored
   keys create --org ORG [--name NAME]     print a new ingest key once
   keys list --org ORG                     list an org's ingest keys (prefixes only)
   keys revoke --org ORG --id ID           revoke an ingest key
@@ -25,8 +29,20 @@ Commands:
 
 Configuration comes from the environment (TALLY_PORT, TALLY_DB, TALLY_JWT_SECRET, …; see docs/configuration.md).`;
 
-async function withRuntime<T>(fn: (rt: Awaited<ReturnType<typeof openRuntime>>) => Promise<T>): Promise<T> {
-  const runtime = await openRuntime(loadConfig());
+/** DuckDB lets one process open its file: say what to do instead of only DuckDB's words. */
+function explainOpenError(err: unknown): unknown {
+  if (!(err instanceof Error) || !/Could not set lock on file/i.test(err.message)) return err;
+  return new Error(
+    `${err.message}\n\nThe database file is open in another process (is \`tally serve\` running on it?). Stop that process first, ` +
+      'or send the events to the running server instead (POST /api/v1/events, NDJSON; see docs/api.md).',
+    { cause: err },
+  );
+}
+
+async function withRuntime<T>(fn: (rt: Awaited<ReturnType<typeof openRuntime>>) => Promise<T>, config = loadConfig()): Promise<T> {
+  const runtime = await openRuntime(config).catch((err: unknown) => {
+    throw explainOpenError(err);
+  });
   try {
     return await fn(runtime);
   } finally {
@@ -85,6 +101,17 @@ async function seedCommand(argv: string[]): Promise<void> {
   });
 }
 
+async function importCommand(argv: string[]): Promise<void> {
+  const config = loadConfig();
+  const args = importArgs(argv, config.maxBatchEvents);
+  const status = await withRuntime(async (rt) => {
+    // Answers cached here and, through Redis, by running instances are dropped as batches commit.
+    rt.ingest.onAppended(rt.cache.onAppended);
+    return runImport(args, rt, { out: (line) => console.log(line), err: (line) => console.error(line) });
+  }, config);
+  if (status !== 0) process.exitCode = status;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   try {
@@ -96,6 +123,8 @@ export async function main(argv: string[]): Promise<void> {
       }
       case 'seed':
         return await seedCommand(rest);
+      case 'import':
+        return await importCommand(rest);
       case 'keys':
         return await keysCommand(rest);
       case 'users':

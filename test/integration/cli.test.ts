@@ -1,20 +1,23 @@
-/** The `tally` process: refuses bad configuration and bad models with a clear message and exit code. */
-import { spawnSync } from 'node:child_process';
+/** The `tally` process: refuses bad configuration and bad models with a clear message and exit code; imports files. */
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitUntilReady } from '../fixtures/http-ready.js';
+import { freePort } from '../fixtures/redis.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'tally-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function tally(args: string[], env: Record<string, string>) {
+function tally(args: string[], env: Record<string, string>, input?: string) {
   return spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/entry.ts'), ...args], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'test', TALLY_DB: path.join(dir, 'cli.duckdb'), ...env },
     encoding: 'utf8',
     timeout: 60_000,
+    ...(input === undefined ? {} : { input }),
   });
 }
 
@@ -48,5 +51,54 @@ describe('tally CLI', () => {
     const run = tally(['token', '--org', 'acme', '--role', 'root'], { TALLY_JWT_SECRET: 'x'.repeat(40) });
     expect(run.status).toBe(64);
     expect(run.stderr).toMatch(/--role must be one of/);
+  });
+});
+
+describe('tally import', () => {
+  const env = { TALLY_DB: path.join(dir, 'import.duckdb') };
+  const line = (i: number, extra: object = {}): string =>
+    JSON.stringify({ id: `imp-${i}`, event: 'payment.completed', timestamp: `2026-11-19T10:${String(i % 60).padStart(2, '0')}:00Z`, actor: `u${i}`, props: { amount: i, currency: 'EUR' }, ...extra });
+
+  it('stores nothing from a file with a bad row: exit 65, every bad line named', () => {
+    const file = path.join(dir, 'bad.ndjson');
+    writeFileSync(file, [line(1), line(2, { props: { amount: 'two' } }), line(3), '{oops'].join('\n'));
+    const run = tally(['import', file, '--org', 'acme'], env);
+    expect(run.status, run.stderr).toBe(65);
+    expect(run.stderr).toContain('line 2: /props/amount: must be a number (declared in the model)');
+    expect(run.stderr).toContain('line 4: is not valid JSON');
+    expect(run.stderr).toContain(`2 problem(s) in ${file}; nothing was stored`);
+  });
+
+  it('imports NDJSON from standard input and a CSV file; ids already stored count as duplicates', () => {
+    const nd = tally(['import', '-', '--org', 'acme'], env, [1, 2, 3].map((i) => line(i)).join('\n'));
+    expect(nd.status, nd.stderr).toBe(0);
+    // Nothing of the refused file above was stored: ids 1 and 3 are new here.
+    expect(nd.stdout).toMatch(/imported 3 events into org "acme" in [\d.]+ s: 3 stored, 0 duplicates/);
+    const csv = path.join(dir, 'more.csv');
+    writeFileSync(csv, 'id,event,timestamp,actor,amount,currency\nimp-3,payment.completed,2026-11-19T11:00:00Z,u3,3,EUR\nimp-4,payment.completed,2026-11-19T11:00:00Z,u4,4.5,EUR\n');
+    const run = tally(['import', csv, '--org', 'acme'], env);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/imported 2 events .*: 1 stored, 1 duplicates/);
+  });
+
+  it('says what to do when `tally serve` holds the database file', async () => {
+    const port = await freePort();
+    const serveEnv = { ...process.env, NODE_ENV: 'test', ...env, TALLY_PORT: String(port), LOG_LEVEL: 'warn' };
+    const server = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/entry.ts'), 'serve'], { cwd: root, env: serveEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    server.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+    try {
+      await waitUntilReady(`http://127.0.0.1:${port}/health/ready`, () => stderr);
+      const file = path.join(dir, 'one.ndjson');
+      writeFileSync(file, line(9));
+      const run = tally(['import', file, '--org', 'acme'], env);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/open in another process \(is `tally serve` running on it\?\)/);
+      expect(run.stderr).toContain('POST /api/v1/events');
+    } finally {
+      server.kill('SIGTERM');
+    }
+    expect(await exited, stderr).toBe(0);
   });
 });

@@ -15,6 +15,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { PG_MIGRATIONS } from '../../src/store/postgres/schema-migrations.js';
 import { CONTRACT_PROPS, storeCatalog } from '../fixtures/store-catalog.js';
 import { SHARED_PG_URL, dropSchema, testSchema } from '../fixtures/postgres.js';
+import { waitUntilReady } from '../fixtures/http-ready.js';
 import { freePort } from '../fixtures/redis.js';
 
 const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
@@ -182,15 +183,3 @@ describe('tally serve on DATABASE_URL', () => {
   });
 });
 
-async function waitUntilReady(url: string, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`server did not become ready: ${stderr()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

@@ -1,0 +1,83 @@
+/**
+ * Import files as numbered rows: NDJSON (one JSON value per line, blank lines skipped) and CSV
+ * (RFC 4180 with a header row; cells typed by csvCellValue). Streams: memory stays bounded by
+ * one row, whatever the file's size.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import type { PropDef } from '../../model/types.js';
+import type { ImportRow } from './row-event.js';
+import { csvCellValue } from './row-event.js';
+
+export const IMPORT_FORMATS = ['ndjson', 'csv'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** One row of the file, or why the file cannot be read on from there (`stop`). */
+export type NumberedRow =
+  | { line: number; row: unknown }
+  | { line: number; problem: string; stop: boolean };
+
+export async function* ndjsonRows(input: Readable): AsyncGenerator<NumberedRow> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim().length === 0) continue;
+    try {
+      yield { line, row: JSON.parse(text) as unknown };
+    } catch {
+      yield { line, problem: 'is not valid JSON', stop: false };
+    }
+  }
+}
+
+interface CsvRecord {
+  record: string[];
+  info: { lines: number };
+}
+
+function headerProblem(header: readonly string[]): string | null {
+  if (!header.includes('event')) return 'the header row has no "event" column';
+  const seen = new Set<string>();
+  for (const name of header) {
+    if (name === '') return 'the header row has an empty column name';
+    if (seen.has(name)) return `the header row names "${name}" twice`;
+    seen.add(name);
+  }
+  return null;
+}
+
+export async function* csvRows(input: Readable, declared: ReadonlyMap<string, PropDef>): AsyncGenerator<NumberedRow> {
+  const parser = input.pipe(parse({ bom: true, info: true, skip_empty_lines: true, relax_quotes: false }));
+  let header: string[] | null = null;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<CsvRecord>) {
+      if (header === null) {
+        header = record.map((name) => name.trim());
+        const problem = headerProblem(header);
+        if (problem !== null) {
+          yield { line: info.lines, problem, stop: true };
+          return;
+        }
+        continue;
+      }
+      const row: ImportRow = {};
+      header.forEach((column, i) => {
+        const value = csvCellValue(column, record[i] ?? '', declared);
+        if (value !== undefined) row[column] = value;
+      });
+      yield { line: info.lines, row };
+    }
+  } catch (err) {
+    // csv-parse stops at a malformed record (an unclosed quote, a ragged row): nothing after it can be trusted.
+    const lines = (err as { lines?: unknown }).lines;
+    yield { line: typeof lines === 'number' ? lines : 0, problem: (err as Error).message.replace(/^Invalid Record Length: /, ''), stop: true };
+  } finally {
+    input.destroy();
+  }
+}
+
+export function readRows(format: ImportFormat, input: Readable, declared: ReadonlyMap<string, PropDef>): AsyncGenerator<NumberedRow> {
+  return format === 'csv' ? csvRows(input, declared) : ndjsonRows(input);
+}
