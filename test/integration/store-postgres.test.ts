@@ -4,10 +4,10 @@
  * The suites that run the app on PostgreSQL are listed in vitest.config.ts (project `postgres`).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { StoredEvent } from '../../src/domain/event.js';
 import pg from 'pg';
 import { arrayLiteral } from '../../src/store/postgres/array-literal.js';
@@ -16,7 +16,7 @@ import { PG_MIGRATIONS } from '../../src/store/postgres/schema-migrations.js';
 import { CONTRACT_PROPS, storeCatalog } from '../fixtures/store-catalog.js';
 import { SHARED_PG_URL, dropSchema, testSchema } from '../fixtures/postgres.js';
 import { waitUntilReady } from '../fixtures/http-ready.js';
-import { freePort } from '../fixtures/redis.js';
+import { dropPrefix, freePort, SHARED_REDIS_URL, testPrefix } from '../fixtures/redis.js';
 
 const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
 const schemas: string[] = [];
@@ -124,10 +124,14 @@ describe('tally serve on DATABASE_URL', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'tally-pg-serve-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps events in PostgreSQL: keys and tokens from the CLI, ingest and query over HTTP, a clean stop', async () => {
+  it('keeps events in PostgreSQL: keys and tokens from the CLI, ingest and query over HTTP, a CLI import the cache sees, a clean stop', async () => {
     const schema = freshSchema('serve');
     const port = await freePort();
+    const cachePrefix = testPrefix('pg-serve');
+    onTestFinished(() => dropPrefix(cachePrefix));
     const env = {
+      REDIS_URL: SHARED_REDIS_URL,
+      TALLY_CACHE_PREFIX: cachePrefix,
       ...process.env,
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
@@ -162,13 +166,24 @@ describe('tally serve on DATABASE_URL', () => {
       const again = await fetch(`${base}/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body });
       expect(await again.json()).toMatchObject({ accepted: 0, duplicates: 3 });
 
-      const query = await fetch(`${base}/api/v1/query`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ metrics: ['revenue', 'orders'], timeRange: { preset: '24h' } }),
-      });
+      const revenueQuery = () =>
+        fetch(`${base}/api/v1/query`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ metrics: ['revenue', 'orders'], timeRange: { preset: '24h' } }),
+        });
+      const query = await revenueQuery();
       expect(query.status, await query.clone().text()).toBe(200);
       expect(((await query.json()) as { rows: Array<Record<string, unknown>> }).rows[0]).toMatchObject({ revenue: 60, orders: 3 });
+      expect(((await (await revenueQuery()).json()) as { meta: { cache: { hit: boolean } } }).meta.cache.hit).toBe(true);
+
+      // Imported while the server runs (PostgreSQL allows it): the server's cached answer is dropped
+      // through Redis as the import commits, so the same query sees the new events at once.
+      const file = path.join(dir, 'more.ndjson');
+      writeFileSync(file, [3, 4].map((i) => JSON.stringify({ id: `pg-${i}`, event: 'payment.completed', timestamp: new Date(Date.now() - 60_000 * (i + 1)).toISOString(), actor: `u${i}`, props: { amount: 5, currency: 'EUR' } })).join('\n'));
+      expect(cli(['import', file, '--org', 'acme'])).toMatch(/: 2 stored, 0 duplicates/);
+      const afterImport = (await (await revenueQuery()).json()) as { rows: Array<Record<string, unknown>> };
+      expect(afterImport.rows[0]).toMatchObject({ revenue: 70, orders: 5 });
     } finally {
       server.kill('SIGTERM');
     }
@@ -176,7 +191,7 @@ describe('tally serve on DATABASE_URL', () => {
     // The rows are in the schema the process was given.
     const check = await PostgresStore.open({ url: SHARED_PG_URL, schema });
     try {
-      expect(await check.query('SELECT count(*) AS n FROM events WHERE org_id = $1', ['acme'])).toEqual([{ n: 3 }]);
+      expect(await check.query('SELECT count(*) AS n FROM events WHERE org_id = $1', ['acme'])).toEqual([{ n: 5 }]);
     } finally {
       await check.close();
     }
