@@ -21,14 +21,19 @@ export type NumberedRow =
 export async function* ndjsonRows(input: Readable): AsyncGenerator<NumberedRow> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
-  for await (const text of lines) {
-    line++;
-    if (text.trim().length === 0) continue;
-    try {
-      yield { line, row: JSON.parse(text) as unknown };
-    } catch {
-      yield { line, problem: 'is not valid JSON', stop: false };
+  try {
+    for await (const text of lines) {
+      line++;
+      if (text.trim().length === 0) continue;
+      try {
+        yield { line, row: JSON.parse(text) as unknown };
+      } catch {
+        yield { line, problem: 'is not valid JSON', stop: false };
+      }
     }
+  } finally {
+    // A reader that stops early (the import failed) must not leave the file open.
+    input.destroy();
   }
 }
 
@@ -48,8 +53,30 @@ function headerProblem(header: readonly string[]): string | null {
   return null;
 }
 
+function csvProblem(code: unknown, record: unknown, headerWidth: number | null, err: Error): string {
+  if (code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && Array.isArray(record) && headerWidth !== null) {
+    return `has ${record.length} cells where the header has ${headerWidth}; the file is not read past it`;
+  }
+  if (code === 'CSV_QUOTE_NOT_CLOSED') return 'a quoted cell is not closed before the end of the file';
+  return `is not valid CSV (${err.message}); the file is not read past it`;
+}
+
 export async function* csvRows(input: Readable, declared: ReadonlyMap<string, PropDef>): AsyncGenerator<NumberedRow> {
-  const parser = input.pipe(parse({ bom: true, info: true, skip_empty_lines: true, relax_quotes: false }));
+  // The header's width is taken as csv-parse reads it: a stream's async iterator drops the records
+  // it buffered when the parser fails, so the header may not have reached the loop by then.
+  let headerWidth: number | null = null;
+  const parser = input.pipe(
+    parse({
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      // With `info`, the callback is given the {record, info} pair the iterator yields (the types say string[]).
+      on_record: (entry: string[]) => {
+        headerWidth ??= (entry as unknown as CsvRecord).record.length;
+        return entry;
+      },
+    }),
+  );
   let header: string[] | null = null;
   try {
     for await (const { record, info } of parser as AsyncIterable<CsvRecord>) {
@@ -71,8 +98,8 @@ export async function* csvRows(input: Readable, declared: ReadonlyMap<string, Pr
     }
   } catch (err) {
     // csv-parse stops at a malformed record (an unclosed quote, a ragged row): nothing after it can be trusted.
-    const lines = (err as { lines?: unknown }).lines;
-    yield { line: typeof lines === 'number' ? lines : 0, problem: (err as Error).message.replace(/^Invalid Record Length: /, ''), stop: true };
+    const { lines, code, record } = err as { lines?: unknown; code?: unknown; record?: unknown };
+    yield { line: typeof lines === 'number' ? lines : 0, problem: csvProblem(code, record, headerWidth, err as Error), stop: true };
   } finally {
     input.destroy();
   }

@@ -202,7 +202,9 @@ describe('CSV files', () => {
     const err = (await run(ragged, 'csv', { org: 'csv-bad' }).catch((e: unknown) => e)) as ImportRejected;
     expect(err).toBeInstanceOf(ImportRejected);
     expect(err.problems).toHaveLength(1);
-    expect(err.problems[0]).toMatchObject({ line: 3, path: '/' });
+    expect(err.problems[0]).toEqual({ line: 3, path: '/', message: 'has 3 cells where the header has 2; the file is not read past it' });
+    const unclosed = write('unclosed.csv', 'event,channel\npayment.completed,"web\npayment.completed,app\n');
+    await expect(run(unclosed, 'csv', { org: 'csv-bad' })).rejects.toMatchObject({ problems: [{ path: '/', message: 'a quoted cell is not closed before the end of the file' }] });
     const untyped = write('untyped.csv', 'event,amount,premium\npayment.completed,12.5,yes\npayment.completed,twelve,true\n');
     await expect(run(untyped, 'csv', { org: 'csv-bad' })).rejects.toMatchObject({
       total: 2,
