@@ -108,13 +108,18 @@ async function* eventsOf(rows: AsyncGenerator<NumberedRow>, fromLine: number): A
   }
 }
 
+/** One pass over the file from its start. */
+function readEvents(source: ImportSource, deps: ImportDeps, options: ImportOptions): ReturnType<typeof eventsOf> {
+  return eventsOf(readRows(source.format, source.open(), deps.catalog.props), options.fromLine);
+}
+
 async function check(source: ImportSource, deps: ImportDeps, options: ImportOptions): Promise<number> {
   const problems: ImportProblem[] = [];
   let total = 0;
   let rows = 0;
   const now = deps.now ?? Date.now;
   const ctx = { props: deps.catalog.props, now: now() };
-  for await (const { line, event, errors, stop } of eventsOf(readRows(source.format, source.open(), deps.catalog.props), options.fromLine)) {
+  for await (const { line, event, errors, stop } of readEvents(source, deps, options)) {
     rows++;
     if (event !== null) validateEvent(event, '', ctx, errors);
     total += errors.length;
@@ -177,7 +182,7 @@ async function store(source: ImportSource, deps: ImportDeps, options: ImportOpti
   const commits = new BatchCommits(deps, options, rows);
   let batch: RawEvent[] = [];
   let lastLine = 0;
-  for await (const { line, event, errors } of eventsOf(readRows(source.format, source.open(), deps.catalog.props), options.fromLine)) {
+  for await (const { line, event, errors } of readEvents(source, deps, options)) {
     if (event === null || errors.length > 0) {
       // The file passed the check: a problem now means it changed since.
       await commits.settle();

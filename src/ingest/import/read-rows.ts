@@ -1,6 +1,6 @@
 /**
  * Import files as numbered rows: NDJSON (one JSON value per line, blank lines skipped) and CSV
- * (RFC 4180 with a header row; cells typed by csvCellValue). Streams: memory stays bounded by
+ * (RFC 4180 with a header row; cells typed by csvColumnReader). Streams: memory stays bounded by
  * one row, whatever the file's size.
  */
 import { createInterface } from 'node:readline';
@@ -8,7 +8,8 @@ import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { PropDef } from '../../model/types.js';
 import type { ImportRow } from './row-event.js';
-import { csvCellValue } from './row-event.js';
+import type { CellReader } from './row-event.js';
+import { csvColumnReader } from './row-event.js';
 
 export const IMPORT_FORMATS = ['ndjson', 'csv'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -78,6 +79,7 @@ export async function* csvRows(input: Readable, declared: ReadonlyMap<string, Pr
     }),
   );
   let header: string[] | null = null;
+  let readers: CellReader[] = [];
   try {
     for await (const { record, info } of parser as AsyncIterable<CsvRecord>) {
       if (header === null) {
@@ -87,11 +89,12 @@ export async function* csvRows(input: Readable, declared: ReadonlyMap<string, Pr
           yield { line: info.lines, problem, stop: true };
           return;
         }
+        readers = header.map((column) => csvColumnReader(column, declared));
         continue;
       }
       const row: ImportRow = {};
       header.forEach((column, i) => {
-        const value = csvCellValue(column, record[i] ?? '', declared);
+        const value = (readers[i] as CellReader)(record[i] ?? '');
         if (value !== undefined) row[column] = value;
       });
       yield { line: info.lines, row };

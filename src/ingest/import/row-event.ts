@@ -75,26 +75,35 @@ export function rowToEvent(row: ImportRow, errors: FieldError[]): RawEvent {
 const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const EPOCH_MS = /^-?\d+$/;
 
-/**
- * A CSV cell as the value its column holds: empty → absent (undefined), a declared prop by its
- * declared type, a time column's digits as epoch milliseconds, anything else as text. A cell that
- * does not read as its declared type stays text, so validation names it.
- */
-export function csvCellValue(column: string, cell: string, declared: ReadonlyMap<string, PropDef>): unknown {
+/** Reads one CSV cell of a column; undefined = absent. */
+export type CellReader = (cell: string) => unknown;
+
+const asText: CellReader = (cell) => (cell === '' ? undefined : cell);
+const asEpochOrText: CellReader = (cell) => (cell === '' ? undefined : EPOCH_MS.test(cell) ? Number(cell) : cell);
+const asNumber: CellReader = (cell) => (cell === '' ? undefined : NUMBER.test(cell) ? Number(cell) : cell);
+const asBoolean: CellReader = (cell) => {
   if (cell === '') return undefined;
-  if (isTimeKey(column)) return EPOCH_MS.test(cell) ? Number(cell) : cell;
-  const def = declared.get(column.startsWith(LIFTED_PROP) ? column.slice(LIFTED_PROP.length) : column);
-  if (def === undefined || column === 'event' || column === 'actor' || column === 'id' || column === 'props') return cell;
-  switch (def.type) {
+  const lower = cell.toLowerCase();
+  return lower === 'true' ? true : lower === 'false' ? false : cell;
+};
+const TEXT_COLUMNS = new Set(['event', 'actor', 'id', 'props']);
+
+/**
+ * How a CSV column's cells read, decided once per column from its header: empty → absent, a
+ * declared prop by its declared type, a time column's digits as epoch milliseconds, anything else
+ * as text. A cell that does not read as its declared type stays text, so validation names it.
+ */
+export function csvColumnReader(column: string, declared: ReadonlyMap<string, PropDef>): CellReader {
+  if (isTimeKey(column)) return asEpochOrText;
+  if (TEXT_COLUMNS.has(column)) return asText;
+  switch (declared.get(column.startsWith(LIFTED_PROP) ? column.slice(LIFTED_PROP.length) : column)?.type) {
     case 'number':
-      return NUMBER.test(cell) ? Number(cell) : cell;
-    case 'boolean': {
-      const lower = cell.toLowerCase();
-      return lower === 'true' ? true : lower === 'false' ? false : cell;
-    }
+      return asNumber;
+    case 'boolean':
+      return asBoolean;
     case 'time':
-      return EPOCH_MS.test(cell) ? Number(cell) : cell;
-    case 'string':
-      return cell;
+      return asEpochOrText;
+    default:
+      return asText;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldError } from '../../../../src/domain/errors.js';
-import { csvCellValue, rowToEvent } from '../../../../src/ingest/import/row-event.js';
+import { csvColumnReader, rowToEvent } from '../../../../src/ingest/import/row-event.js';
 import type { PropDef } from '../../../../src/model/types.js';
 
 const declared = new Map<string, PropDef>(
@@ -52,7 +52,12 @@ describe('rowToEvent', () => {
   });
 });
 
-describe('csvCellValue', () => {
+/** A cell as its column reads it (the reader is decided once per column). */
+function csvCellValue(column: string, cell: string, props: ReadonlyMap<string, PropDef>): unknown {
+  return csvColumnReader(column, props)(cell);
+}
+
+describe('csvColumnReader', () => {
   it('leaves an empty cell out', () => {
     expect(csvCellValue('amount', '', declared)).toBeUndefined();
     expect(csvCellValue('note', '', declared)).toBeUndefined();
