@@ -89,7 +89,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     throw err;
   }
   const cache = await openCache({ config: config.cache, redisUrl: config.redisUrl, version: catalog.version });
-  const bus = await openBus({ redisUrl: config.redisUrl });
+  const bus = await openBus({ redisUrl: config.redisUrl, prefix: config.redisKeys.liveBus });
   const buckets = config.cache.enabled && config.cache.bucketTtlSeconds > 0 ? new BucketCache(cache.layered, config.cache.bucketTtlSeconds) : null;
   const engine = new QueryEngine(store, catalog, { queryTimeoutMs: config.ops.queryTimeoutMs, buckets });
   const ingest = new IngestService(store, catalog, { maxBatchEvents: config.maxBatchEvents });

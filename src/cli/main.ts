@@ -1,14 +1,19 @@
 /** The `tally` command: serve, seed, import, keys, users, token. */
+import { randomUUID } from 'node:crypto';
 import { signToken } from '../auth/jwt.js';
 import { ROLES } from '../auth/principal.js';
 import type { Role } from '../auth/principal.js';
 import { ConfigError, loadConfig } from '../config/index.js';
+import { AppendedAnnouncer } from '../live/bus/appended-announcer.js';
 import { openRuntime } from '../runtime.js';
 import { parse, parseDuration, requireString, UsageError } from './args.js';
 import { IMPORT_USAGE, importArgs, runImport } from './import.js';
 import { seedDataset, seedPlansFromArgs } from './seed.js';
 import { serve } from './serve.js';
 import { usersCommand } from './users.js';
+
+/** At most one "events appended" notice per org and second reaches running instances during an import. */
+const IMPORT_NOTICE_INTERVAL_MS = 1000;
 
 const USAGE = `Usage: tally <command> [options]
 
@@ -107,7 +112,18 @@ async function importCommand(argv: string[]): Promise<void> {
   const status = await withRuntime(async (rt) => {
     // Answers cached here and, through Redis, by running instances are dropped as batches commit.
     rt.ingest.onAppended(rt.cache.onAppended);
-    return runImport(args, rt, { out: (line) => console.log(line), err: (line) => console.error(line) });
+    // Through Redis, running instances recompute their live queries (events are not pushed).
+    const announcer = new AppendedAnnouncer(rt.bus, {
+      origin: `import:${randomUUID()}`,
+      intervalMs: IMPORT_NOTICE_INTERVAL_MS,
+      onError: (err, org) => console.error(`warning: live clients of org "${org}" were not told about imported events (${err instanceof Error ? err.message : String(err)}); they update at the next ingest`),
+    });
+    rt.ingest.onAppended(announcer.onAppended);
+    try {
+      return await runImport(args, rt, { out: (line) => console.log(line), err: (line) => console.error(line) });
+    } finally {
+      await announcer.flush();
+    }
   }, config);
   if (status !== 0) process.exitCode = status;
 }

@@ -74,6 +74,7 @@ export async function serve(config: Config, options: { demo: boolean }): Promise
     logger: loggerOptions(config),
     ops: config.ops,
     redis,
+    rateLimitPrefix: config.redisKeys.rateLimits,
     cache: runtime.cache,
     exports: runtime.exports,
     live: { bus: runtime.bus, settings: config.live },

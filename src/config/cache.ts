@@ -6,6 +6,7 @@
 import { ConfigError } from './config-error.js';
 import type { Env } from './readers.js';
 import { readRaw, readInt } from './readers.js';
+import { DEFAULT_REDIS_PREFIX, redisNamespaces } from './redis.js';
 
 export interface CacheConfig {
   /** TALLY_CACHE=off answers every read from the store (the helpers still add meta.cache). */
@@ -46,7 +47,7 @@ export function defaultCacheConfig(): CacheConfig {
     bucketTtlSeconds: 6 * 3600,
     memoryMaxBytes: 64 * 1024 * 1024,
     memoryMaxEntries: 10_000,
-    redisPrefix: 'tally:cache:',
+    redisPrefix: redisNamespaces(DEFAULT_REDIS_PREFIX).cache,
     redisTimeoutMs: 250,
     peerAckTimeoutMs: 250,
     warmTop: 20,
@@ -78,11 +79,10 @@ function enabled(env: Env): boolean {
   throw new ConfigError('TALLY_CACHE', `must be on or off, got "${value}"`);
 }
 
-export function readCacheConfig(env: Env): CacheConfig {
+/** `redisPrefix`: the cache's namespace of TALLY_REDIS_PREFIX (config/redis.ts). */
+export function readCacheConfig(env: Env, redisPrefix = defaultCacheConfig().redisPrefix): CacheConfig {
   const d = defaultCacheConfig();
   const day = 86_400;
-  const prefix = readRaw(env, 'TALLY_CACHE_PREFIX') ?? d.redisPrefix;
-  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(prefix)) throw new ConfigError('TALLY_CACHE_PREFIX', 'must be 1–64 of A-Z a-z 0-9 : _ . -');
   return {
     enabled: enabled(env),
     ttlSeconds: readInt(env, 'TALLY_CACHE_TTL', d.ttlSeconds, 0, day),
@@ -92,7 +92,7 @@ export function readCacheConfig(env: Env): CacheConfig {
     bucketTtlSeconds: readInt(env, 'TALLY_CACHE_BUCKET_TTL', d.bucketTtlSeconds, 0, 30 * day),
     memoryMaxBytes: readInt(env, 'TALLY_CACHE_MEMORY_BYTES', d.memoryMaxBytes, 0, 64 * 1024 ** 3),
     memoryMaxEntries: readInt(env, 'TALLY_CACHE_MEMORY_ENTRIES', d.memoryMaxEntries, 1, 10_000_000),
-    redisPrefix: prefix,
+    redisPrefix,
     redisTimeoutMs: readInt(env, 'TALLY_CACHE_REDIS_TIMEOUT_MS', d.redisTimeoutMs, 10, 60_000),
     peerAckTimeoutMs: readInt(env, 'TALLY_CACHE_PEER_ACK_TIMEOUT_MS', d.peerAckTimeoutMs, 0, 60_000),
     warmTop: readInt(env, 'TALLY_CACHE_WARM_TOP', d.warmTop, 0, 1000),

@@ -15,12 +15,15 @@ import { ConfigError } from './config-error.js';
 import type { Env } from './readers.js';
 import { readInt, readRaw } from './readers.js';
 import type { OpsConfig } from './ops.js';
+import type { RedisNamespaces } from './redis.js';
+import { readRedisNamespaces } from './redis.js';
 import { readOpsConfig } from './ops.js';
 
 export type { AuthConfig } from './auth.js';
 export type { CacheConfig } from './cache.js';
 export type { LiveSettings } from './live.js';
 export type { ExportConfig } from './export.js';
+export type { RedisNamespaces } from './redis.js';
 export { ConfigError } from './config-error.js';
 export type { OpsConfig, RateClass, RateLimit, RateLimitConfig } from './ops.js';
 
@@ -39,6 +42,8 @@ export interface Config {
   /** Embedded DuckDB tuning: buffer memory cap and worker threads (null = DuckDB's own default). */
   duckdb: DuckDbTuning;
   redisUrl: string | null;
+  /** Key and channel prefixes in Redis, all under TALLY_REDIS_PREFIX (config/redis.ts). */
+  redisKeys: RedisNamespaces;
   jwtSecret: string | null;
   jwksUrl: string | null;
   jwtIssuer: string | null;
@@ -153,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = readEnvName(env);
   const modelList = readRaw(env, 'TALLY_MODEL');
   const duckdbPath = path.resolve(readRaw(env, 'TALLY_DB') ?? './data/tally.duckdb');
+  const redisKeys = readRedisNamespaces(env);
   const config: Config = {
     env: nodeEnv,
     port: readInt(env, 'TALLY_PORT', 8080, 0, 65535),
@@ -162,6 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
     postgres: readPostgresSettings(env),
     duckdb: readDuckDbTuning(env),
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeys,
     jwtSecret: readJwtSecret(env),
     jwksUrl: readUrl(env, 'TALLY_JWKS_URL', ['https:', 'http:']),
     jwtIssuer: readRaw(env, 'TALLY_JWT_ISSUER'),
@@ -172,7 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBatchEvents: readInt(env, 'TALLY_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),
     ops: readOpsConfig(env),
     auth: readAuthConfig(env),
-    cache: readCacheConfig(env),
+    cache: readCacheConfig(env, redisKeys.cache),
     live: readLiveSettings(env),
     exports: readExportConfig(env, path.dirname(duckdbPath)),
   };

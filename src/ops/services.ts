@@ -6,6 +6,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { OpsConfig } from '../config/ops.js';
 import { defaultOpsConfig } from '../config/ops.js';
+import { DEFAULT_REDIS_PREFIX, redisNamespaces } from '../config/redis.js';
 import type { QueryEngine } from '../engine/query-engine.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import { counterFactory } from './rate-limit/counters.js';
@@ -25,7 +26,7 @@ export interface OpsDeps {
   redis?: Redis | null;
   /** Pass one to share it with the live module (connection hooks); else the app makes its own. */
   telemetry?: Telemetry;
-  /** Namespace of the rate-limit counters (one per deployment sharing a Redis, or per test run). */
+  /** Namespace of the rate-limit counters (config.redisKeys.rateLimits; one per deployment sharing a Redis, or per test run). */
   rateLimitPrefix?: string;
   /** The app's logger settings (without one, the stack adds a hook so completions are still seen). */
   logger?: FastifyServerOptions['logger'];
@@ -58,7 +59,7 @@ export function opsServices(deps: OpsDeps): OpsServices {
   const telemetry = deps.telemetry ?? new Telemetry();
   const limiter =
     middleware && settings.rateLimits.enabled
-      ? new RateLimiter(settings.rateLimits, counterFactory(redis), { prefix: deps.rateLimitPrefix ?? 'tally:rl' })
+      ? new RateLimiter(settings.rateLimits, counterFactory(redis), { prefix: deps.rateLimitPrefix ?? redisNamespaces(DEFAULT_REDIS_PREFIX).rateLimits })
       : null;
   const slots = middleware
     ? new QuerySlots({ perOrg: settings.maxConcurrentQueries, maxQueued: settings.maxQueuedQueries, waitMs: settings.queryTimeoutMs })

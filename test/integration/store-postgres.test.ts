@@ -16,7 +16,10 @@ import { PG_MIGRATIONS } from '../../src/store/postgres/schema-migrations.js';
 import { CONTRACT_PROPS, storeCatalog } from '../fixtures/store-catalog.js';
 import { SHARED_PG_URL, dropSchema, testSchema } from '../fixtures/postgres.js';
 import { waitUntilReady } from '../fixtures/http-ready.js';
-import { dropPrefix, freePort, SHARED_REDIS_URL, testPrefix } from '../fixtures/redis.js';
+import { dropPrefix, freePort, redisKeys, SHARED_REDIS_URL, testPrefix } from '../fixtures/redis.js';
+import { redisNamespaces } from '../../src/config/redis.js';
+import { RedisBus } from '../../src/live/bus/redis-bus.js';
+import { openSse, until, WsClient } from './live/helpers.js';
 
 const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
 const schemas: string[] = [];
@@ -124,14 +127,16 @@ describe('tally serve on DATABASE_URL', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'tally-pg-serve-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps events in PostgreSQL: keys and tokens from the CLI, ingest and query over HTTP, a CLI import the cache sees, a clean stop', async () => {
+  it('keeps events in PostgreSQL: keys and tokens from the CLI, ingest and query over HTTP, a CLI import the cache and live clients see, Redis state under TALLY_REDIS_PREFIX, a clean stop', async () => {
     const schema = freshSchema('serve');
     const port = await freePort();
-    const cachePrefix = testPrefix('pg-serve');
-    onTestFinished(() => dropPrefix(cachePrefix));
+    const redisPrefix = testPrefix('pg-serve');
+    const otherDeployment = testPrefix('pg-serve-other');
+    onTestFinished(() => dropPrefix(redisPrefix));
+    onTestFinished(() => dropPrefix(otherDeployment));
     const env = {
       REDIS_URL: SHARED_REDIS_URL,
-      TALLY_CACHE_PREFIX: cachePrefix,
+      TALLY_REDIS_PREFIX: redisPrefix,
       ...process.env,
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
@@ -177,13 +182,44 @@ describe('tally serve on DATABASE_URL', () => {
       expect(((await query.json()) as { rows: Array<Record<string, unknown>> }).rows[0]).toMatchObject({ revenue: 60, orders: 3 });
       expect(((await (await revenueQuery()).json()) as { meta: { cache: { hit: boolean } } }).meta.cache.hit).toBe(true);
 
+      // Live clients of the server: a live query and an event stream.
+      const ws = await WsClient.open(`ws://127.0.0.1:${port}/api/v1/ws`, { token });
+      onTestFinished(() => ws.close());
+      ws.send({ type: 'subscribe', id: 'rev', query: { metrics: ['revenue'], timeRange: { preset: '24h' } }, interval: 0.1 });
+      expect(((await ws.result('rev')).data as { rows: Array<Record<string, unknown>> }).rows[0]).toMatchObject({ revenue: 60 });
+      const sse = openSse(`http://127.0.0.1:${port}/api/v1/stream`, { token });
+      onTestFinished(() => sse.es.close());
+      await sse.opened;
+
+      // Another deployment on the same Redis (its own TALLY_REDIS_PREFIX) with an org of the same
+      // name: what it publishes never reaches this deployment's clients.
+      const foreign = { kind: 'appended' as const, org: 'acme', eventNames: ['foreign.event'], minTime: Date.now(), maxTime: Date.now(), count: 1, events: [{ event: 'foreign.event', timestamp: Date.now(), actor: 'x', id: null, props: {} }], origin: 'other' };
+      const otherBus = await RedisBus.open({ url: SHARED_REDIS_URL, prefix: redisNamespaces(otherDeployment).liveBus });
+      onTestFinished(() => otherBus.close());
+      await otherBus.publish(foreign);
+
       // Imported while the server runs (PostgreSQL allows it): the server's cached answer is dropped
-      // through Redis as the import commits, so the same query sees the new events at once.
+      // through Redis as the import commits, so the same query sees the new events at once; the live
+      // query is pushed the new answer and the event stream hears of 2 events it does not carry.
       const file = path.join(dir, 'more.ndjson');
       writeFileSync(file, [3, 4].map((i) => JSON.stringify({ id: `pg-${i}`, event: 'payment.completed', timestamp: new Date(Date.now() - 60_000 * (i + 1)).toISOString(), actor: `u${i}`, props: { amount: 5, currency: 'EUR' } })).join('\n'));
       expect(cli(['import', file, '--org', 'acme'])).toMatch(/: 2 stored, 0 duplicates/);
       const afterImport = (await (await revenueQuery()).json()) as { rows: Array<Record<string, unknown>> };
       expect(afterImport.rows[0]).toMatchObject({ revenue: 70, orders: 5 });
+      expect(((await ws.result('rev', 15_000)).data as { rows: Array<Record<string, unknown>> }).rows[0]).toMatchObject({ revenue: 70 });
+      await until(() => sse.got.some((m) => m.type === 'dropped'), 'the import announced on the event stream', 15_000);
+      expect(sse.got).toEqual([{ type: 'dropped', id: expect.any(String) as string, data: { count: 2 } }]);
+
+      // The same message under this deployment's prefix does arrive (the check above can fail).
+      const ownBus = await RedisBus.open({ url: SHARED_REDIS_URL, prefix: redisNamespaces(redisPrefix).liveBus });
+      onTestFinished(() => ownBus.close());
+      await ownBus.publish({ ...foreign, eventNames: ['own.event'], events: [{ ...foreign.events[0]!, event: 'own.event' }] });
+      await until(() => sse.got.length === 2, 'the message published under the deployment prefix', 15_000);
+      expect(sse.got.map((m) => (m.data as { event?: string }).event)).toEqual([undefined, 'own.event']);
+
+      // Everything the process keeps in Redis is under its prefix: answers, rate-limit counters, live ids.
+      const keys = await redisKeys(redisPrefix);
+      for (const part of ['cache:', 'rl', 'live:seq:acme']) expect(keys.some((k) => k.startsWith(`${redisPrefix}${part}`)), `${part} in ${keys.join(', ')}`).toBe(true);
     } finally {
       server.kill('SIGTERM');
     }

@@ -8,6 +8,7 @@
  * every subscriber sees one org's messages in id order. Pub/sub is fire-and-forget: a message
  * published while an instance is disconnected is lost for it (SSE clients then see a `gap`).
  */
+import { DEFAULT_REDIS_PREFIX, redisNamespaces } from '../../config/redis.js';
 import type { Redis } from '../../ops/redis.js';
 import { closeRedis, createRedis } from '../../ops/redis.js';
 import type { BusHandler, BusInput, LiveBus } from './bus-port.js';
@@ -21,14 +22,14 @@ return last`;
 
 export interface RedisBusOptions {
   url: string;
-  /** Prefix of the channel and keys; tests use a unique one per run. */
+  /** Prefix of the channel and keys (config.redisKeys.liveBus); tests use a unique one per run. */
   prefix?: string;
   onError?: (err: unknown, context: string) => void;
   /** How long open() waits for the first connection before going on without it. */
   connectTimeoutMs?: number;
 }
 
-export const DEFAULT_BUS_PREFIX = 'tally:live:';
+export const DEFAULT_BUS_PREFIX = redisNamespaces(DEFAULT_REDIS_PREFIX).liveBus;
 
 function waitReady(client: Redis, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();

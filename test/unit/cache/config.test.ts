@@ -28,7 +28,6 @@ describe('cache configuration', () => {
     ['TALLY_CACHE_TTLS', 'Query=5'],
     ['TALLY_CACHE_SWRS', 'summary=-1'],
     ['TALLY_CACHE', 'maybe'],
-    ['TALLY_CACHE_PREFIX', 'has space'],
     ['TALLY_CACHE_REDIS_TIMEOUT_MS', '1'],
     ['TALLY_CACHE_PEER_ACK_TIMEOUT_MS', '-5'],
   ])('rejects %s=%s naming the variable', (name, value) => {
