@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { fileSource } from '../src/cli/import.js';
-import { importEvents } from '../src/ingest/import/import-events.js';
+import { importEvents, orgTarget } from '../src/ingest/import/import-events.js';
 import { IngestService } from '../src/ingest/ingest-service.js';
 import { defaultModelPaths, loadCatalog } from '../src/model/load.js';
 import type { Catalog } from '../src/model/types.js';
@@ -59,7 +59,7 @@ async function tallyImport(catalog: Catalog, file: string): Promise<number> {
     await store.migrate(catalog);
     const ingest = new IngestService(store, catalog, { maxBatchEvents: 10_000 });
     const started = performance.now();
-    const report = await importEvents(fileSource(file, 'ndjson'), { ingest, catalog }, { org: ORG, batchSize: 5_000, dryRun: false, fromLine: 1 });
+    const report = await importEvents(fileSource(file, 'ndjson'), { target: orgTarget(ingest, ORG), catalog }, { batchSize: 5_000, dryRun: false, fromLine: 1 });
     const elapsed = performance.now() - started;
     if (report.accepted !== report.rows) throw new Error(`imported ${report.accepted} of ${report.rows} rows`);
     return elapsed;
@@ -71,7 +71,7 @@ async function tallyImport(catalog: Catalog, file: string): Promise<number> {
 
 async function tallyCheck(catalog: Catalog, file: string): Promise<number> {
   const started = performance.now();
-  await importEvents(fileSource(file, 'ndjson'), { ingest: { ingest: () => Promise.reject(new Error('dry run')) }, catalog }, { org: ORG, batchSize: 5_000, dryRun: true, fromLine: 1 });
+  await importEvents(fileSource(file, 'ndjson'), { target: { append: () => Promise.reject(new Error('dry run')) }, catalog }, { batchSize: 5_000, dryRun: true, fromLine: 1 });
   return performance.now() - started;
 }
 

@@ -1,6 +1,7 @@
 /**
  * `tally import FILE|- --org ORG`: bulk-loads a file of events — NDJSON or CSV, gzip-compressed
- * or not, from a file or standard input — through the ingest path (ingest/import/).
+ * or not, from a file or standard input — through the ingest path (ingest/import/); with
+ * `--url` instead of `--org`, through a running server's POST /events (http-target.ts).
  */
 import { closeSync, createReadStream, createWriteStream, openSync, readSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,19 +16,22 @@ import { importEvents, ImportRejected, ImportStopped } from '../ingest/import/im
 import type { ImportFormat } from '../ingest/import/read-rows.js';
 import { IMPORT_FORMATS } from '../ingest/import/read-rows.js';
 import type { OptionValues } from './args.js';
-import { optionalInt, parseWithOperands, requireString, UsageError } from './args.js';
+import { optionalInt, parseWithOperands, UsageError } from './args.js';
 
-export const IMPORT_USAGE = 'import FILE|- --org ORG [--format ndjson|csv] [--batch N] [--from-line N] [--dry-run]';
+export const IMPORT_USAGE = 'import FILE|- (--org ORG | --url URL) [--format ndjson|csv] [--batch N] [--from-line N] [--dry-run]';
 
 /** Exit status for a file with invalid rows (sysexits' EX_DATAERR). */
 export const EXIT_INVALID_FILE = 65;
 const DEFAULT_BATCH = 5_000;
 const PROGRESS_EVERY_MS = 5_000;
 
+/** Into an org of the store this process opens, or through a running server (the ingest key's org). */
+export type ImportDestination = { kind: 'org'; org: string } | { kind: 'url'; url: string };
+
 export interface ImportArgs {
   /** A path, or `-` for standard input. */
   file: string;
-  org: string;
+  destination: ImportDestination;
   format: ImportFormat;
   batchSize: number;
   fromLine: number;
@@ -47,10 +51,28 @@ function formatOf(file: string, values: OptionValues): ImportFormat {
   throw new UsageError(`cannot tell the format of "${file}" from its name: give --format ndjson or --format csv`);
 }
 
+function destinationOf(values: OptionValues): ImportDestination {
+  const org = values['org'];
+  const url = values['url'];
+  if (typeof url !== 'string') {
+    if (typeof org !== 'string' || org === '') throw new UsageError('give --org ORG (into the store this process opens) or --url URL (through a running server)');
+    return { kind: 'org', org };
+  }
+  if (org !== undefined) throw new UsageError('give --org or --url, not both: with --url the ingest key (TALLY_INGEST_KEY) decides the org');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--url must be the server's address, like http://localhost:8080; got "${url}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError('--url must start with http:// or https://');
+  return { kind: 'url', url };
+}
+
 export function importArgs(argv: string[], maxBatchEvents: number): ImportArgs {
   const { values, operands } = parseWithOperands(
     argv,
-    { org: { type: 'string' }, format: { type: 'string' }, batch: { type: 'string' }, 'from-line': { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    { org: { type: 'string' }, url: { type: 'string' }, format: { type: 'string' }, batch: { type: 'string' }, 'from-line': { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
     1,
   );
   const file = operands[0] as string;
@@ -58,7 +80,7 @@ export function importArgs(argv: string[], maxBatchEvents: number): ImportArgs {
   if (batchSize < 1 || batchSize > maxBatchEvents) throw new UsageError(`--batch must be from 1 to ${maxBatchEvents} (TALLY_MAX_BATCH_EVENTS)`);
   const fromLine = optionalInt(values, 'from-line', 1);
   if (fromLine < 1) throw new UsageError('--from-line must be 1 or more');
-  return { file, org: requireString(values, 'org'), format: formatOf(file, values), batchSize, fromLine, dryRun: values['dry-run'] === true };
+  return { file, destination: destinationOf(values), format: formatOf(file, values), batchSize, fromLine, dryRun: values['dry-run'] === true };
 }
 
 function isGzip(file: string): boolean {
@@ -110,7 +132,8 @@ export interface ImportOutput {
 
 function reportLines(report: ImportReport, args: ImportArgs, seconds: number): string {
   if (report.dryRun) return `checked ${report.rows.toLocaleString('en')} rows: all valid; nothing stored (--dry-run)`;
-  return `imported ${report.rows.toLocaleString('en')} events into org "${args.org}" in ${seconds.toFixed(1)} s: ${report.accepted.toLocaleString('en')} stored, ${report.duplicates.toLocaleString('en')} duplicates (ids already stored)`;
+  const into = args.destination.kind === 'org' ? `into org "${args.destination.org}"` : `through ${args.destination.url}`;
+  return `imported ${report.rows.toLocaleString('en')} events ${into} in ${seconds.toFixed(1)} s: ${report.accepted.toLocaleString('en')} stored, ${report.duplicates.toLocaleString('en')} duplicates (ids already stored)`;
 }
 
 /** Runs an import and prints its outcome; returns the process exit status. */

@@ -3,10 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { signToken } from '../auth/jwt.js';
 import { ROLES } from '../auth/principal.js';
 import type { Role } from '../auth/principal.js';
+import type { Config } from '../config/index.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { AppendedAnnouncer } from '../live/bus/appended-announcer.js';
 import { openRuntime } from '../runtime.js';
 import { parse, parseDuration, requireString, UsageError } from './args.js';
+import { orgTarget } from '../ingest/import/import-events.js';
+import { defaultModelPaths, loadCatalog } from '../model/load.js';
+import { HttpTarget } from './http-target.js';
+import type { ImportArgs, ImportOutput } from './import.js';
 import { IMPORT_USAGE, importArgs, runImport } from './import.js';
 import { seedDataset, seedPlansFromArgs } from './seed.js';
 import { serve } from './serve.js';
@@ -39,7 +44,7 @@ function explainOpenError(err: unknown): unknown {
   if (!(err instanceof Error) || !/Could not set lock on file/i.test(err.message)) return err;
   return new Error(
     `${err.message}\n\nThe database file is open in another process (is \`tally serve\` running on it?). Stop that process first, ` +
-      'or send the events to the running server instead (POST /api/v1/events, NDJSON; see docs/api.md).',
+      'or send events through the running server: `tally import FILE --url http://HOST:PORT` with TALLY_INGEST_KEY set (docs/import.md).',
     { cause: err },
   );
 }
@@ -106,25 +111,40 @@ async function seedCommand(argv: string[]): Promise<void> {
   });
 }
 
-async function importCommand(argv: string[]): Promise<void> {
-  const config = loadConfig();
-  const args = importArgs(argv, config.maxBatchEvents);
-  const status = await withRuntime(async (rt) => {
+/** Into an org of the store this process opens: the caches and live clients of running instances are told through Redis. */
+async function importIntoStore(args: ImportArgs, org: string, config: Config, output: ImportOutput): Promise<number> {
+  return withRuntime(async (rt) => {
     // Answers cached here and, through Redis, by running instances are dropped as batches commit.
     rt.ingest.onAppended(rt.cache.onAppended);
     // Through Redis, running instances recompute their live queries (events are not pushed).
     const announcer = new AppendedAnnouncer(rt.bus, {
       origin: `import:${randomUUID()}`,
       intervalMs: IMPORT_NOTICE_INTERVAL_MS,
-      onError: (err, org) => console.error(`warning: live clients of org "${org}" were not told about imported events (${err instanceof Error ? err.message : String(err)}); they update at the next ingest`),
+      onError: (err, to) => output.err(`warning: live clients of org "${to}" were not told about imported events (${err instanceof Error ? err.message : String(err)}); they update at the next ingest`),
     });
     rt.ingest.onAppended(announcer.onAppended);
     try {
-      return await runImport(args, rt, { out: (line) => console.log(line), err: (line) => console.error(line) });
+      return await runImport(args, { target: orgTarget(rt.ingest, org), catalog: rt.catalog }, output);
     } finally {
       await announcer.flush();
     }
   }, config);
+}
+
+/** Through a running server's POST /events: no store is opened here (`tally serve` may hold the DuckDB file). */
+async function importThroughServer(args: ImportArgs, url: string, config: Config, output: ImportOutput): Promise<number> {
+  const key = config.ingestKey;
+  if (key === null && !args.dryRun) throw new UsageError('--url sends the events with an ingest key: set TALLY_INGEST_KEY (tally keys create --org ORG makes one)');
+  const catalog = await loadCatalog(config.modelPaths.length > 0 ? config.modelPaths : defaultModelPaths());
+  return runImport(args, { target: new HttpTarget({ url, key: key ?? '' }), catalog }, output);
+}
+
+async function importCommand(argv: string[]): Promise<void> {
+  const config = loadConfig();
+  const args = importArgs(argv, config.maxBatchEvents);
+  const output: ImportOutput = { out: (line) => console.log(line), err: (line) => console.error(line) };
+  const { destination } = args;
+  const status = destination.kind === 'org' ? await importIntoStore(args, destination.org, config, output) : await importThroughServer(args, destination.url, config, output);
   if (status !== 0) process.exitCode = status;
 }
 

@@ -63,6 +63,8 @@ export interface Config {
   cache: CacheConfig;
   /** Live updates: connection and message limits, heartbeat, SSE replay, alerts, webhooks (config/live.ts, docs/live.md). */
   live: LiveSettings;
+  /** The ingest key `tally import --url` sends to the server (TALLY_INGEST_KEY); the server is never configured with it. */
+  ingestKey: string | null;
   /** Exports: the export directory (TALLY_EXPORT_DIR), job file TTL and job limits (config/export.ts). */
   exports: ExportConfig;
 }
@@ -182,6 +184,7 @@ export function loadConfig(env: Env = process.env): Config {
     cache: readCacheConfig(env, redisKeys.cache),
     live: readLiveSettings(env),
     exports: readExportConfig(env, path.dirname(duckdbPath)),
+    ingestKey: readRaw(env, 'TALLY_INGEST_KEY'),
   };
   if (config.env === 'production' && config.jwtSecret === null && config.jwksUrl === null) {
     throw new ConfigError('TALLY_JWT_SECRET', 'or TALLY_JWKS_URL is required when NODE_ENV=production');

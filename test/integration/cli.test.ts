@@ -81,8 +81,9 @@ describe('tally import', () => {
     expect(run.stdout).toMatch(/imported 2 events .*: 1 stored, 1 duplicates/);
   });
 
-  it('says what to do when `tally serve` holds the database file', async () => {
+  it('says what to do when `tally serve` holds the database file, and imports through it with --url', async () => {
     const port = await freePort();
+    const key = tally(['keys', 'create', '--org', 'served'], env).stdout.trim();
     const serveEnv = { ...process.env, NODE_ENV: 'test', ...env, TALLY_PORT: String(port), LOG_LEVEL: 'warn' };
     const server = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/entry.ts'), 'serve'], { cwd: root, env: serveEnv, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -95,7 +96,25 @@ describe('tally import', () => {
       const run = tally(['import', file, '--org', 'acme'], env);
       expect(run.status).toBe(1);
       expect(run.stderr).toMatch(/open in another process \(is `tally serve` running on it\?\)/);
-      expect(run.stderr).toContain('POST /api/v1/events');
+      expect(run.stderr).toContain('tally import FILE --url http://HOST:PORT');
+
+      // What the message suggests: the same file through the server, into the key's org.
+      const url = `http://127.0.0.1:${port}`;
+      const many = path.join(dir, 'many.ndjson');
+      writeFileSync(many, Array.from({ length: 250 }, (_, i) => line(100 + i)).join('\n'));
+      const noKey = tally(['import', many, '--url', url], env);
+      expect(noKey.status).toBe(64);
+      expect(noKey.stderr).toMatch(/set TALLY_INGEST_KEY/);
+      const through = tally(['import', many, '--url', url, '--batch', '100'], { ...env, TALLY_INGEST_KEY: key });
+      expect(through.status, through.stderr).toBe(0);
+      expect(through.stdout).toMatch(new RegExp(`imported 250 events through ${url} in [\\d.]+ s: 250 stored, 0 duplicates`));
+      // Stored on the server: sent again, every id is known there.
+      const again = tally(['import', many, '--url', `${url}/api/v1/`], { ...env, TALLY_INGEST_KEY: key });
+      expect(again.stdout, again.stderr).toMatch(/: 0 stored, 250 duplicates/);
+      const revoked = tally(['import', many, '--url', url], { ...env, TALLY_INGEST_KEY: 'tk_not-a-key' });
+      expect(revoked.status).toBe(1);
+      expect(revoked.stderr).toMatch(/answered 401: .*is TALLY_INGEST_KEY an active ingest key/);
+      expect(revoked.stderr).toMatch(/nothing was stored; run the same command again/);
     } finally {
       server.kill('SIGTERM');
     }

@@ -12,7 +12,7 @@
 import type { Readable } from 'node:stream';
 import type { FieldError } from '../../domain/errors.js';
 import type { Catalog } from '../../model/types.js';
-import type { IngestService } from '../ingest-service.js';
+import type { IngestReply, IngestService } from '../ingest-service.js';
 import { validateEvent } from '../validate.js';
 import type { ImportFormat, NumberedRow } from './read-rows.js';
 import { readRows } from './read-rows.js';
@@ -33,7 +33,6 @@ export interface ImportProgress {
 }
 
 export interface ImportOptions {
-  org: string;
   /** Events per append (one transaction each); at most the ingest's maxBatchEvents. */
   batchSize: number;
   /** Check the file only. */
@@ -84,8 +83,19 @@ export class ImportStopped extends Error {
   }
 }
 
+/** Where the batches go: one org's ingest service (orgTarget), or a running server (cli/http-target.ts). */
+export interface ImportTarget {
+  /** Appends one batch all-or-nothing, as one POST /events. */
+  append(batch: RawEvent[]): Promise<IngestReply>;
+}
+
+export function orgTarget(ingest: Pick<IngestService, 'ingest'>, org: string): ImportTarget {
+  return { append: (batch) => ingest.ingest(org, batch) };
+}
+
 export interface ImportDeps {
-  ingest: Pick<IngestService, 'ingest'>;
+  target: ImportTarget;
+  /** The model the rows are checked against (its declared props). */
   catalog: Pick<Catalog, 'props'>;
   now?: () => number;
 }
@@ -160,7 +170,7 @@ class BatchCommits {
 
   async start(batch: RawEvent[], lastLine: number): Promise<void> {
     await this.settle();
-    this.inFlight = this.deps.ingest.ingest(this.options.org, batch).then(
+    this.inFlight = this.deps.target.append(batch).then(
       (reply) => {
         this.accepted += reply.accepted;
         this.duplicates += reply.duplicates;

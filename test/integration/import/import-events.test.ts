@@ -2,7 +2,8 @@
  * Bulk import (ingest/import/) into a real store through the app's ingest service: what lands in
  * the store is read back with hand-written SQL and compared with the file's events; a file with
  * any bad row stores nothing; ids make re-imports harmless; a raw export of one org imports into
- * another as the same events; a store failure mid-way says where to resume, and resuming completes it.
+ * another as the same events; a store failure mid-way says where to resume, and resuming completes it;
+ * through a running server (`--url`), rate-limited or not, the same events land.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +12,14 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../../src/domain/event.js';
 import type { ImportOptions } from '../../../src/ingest/import/import-events.js';
-import { importEvents, ImportRejected, ImportStopped } from '../../../src/ingest/import/import-events.js';
+import { importEvents, ImportRejected, ImportStopped, orgTarget } from '../../../src/ingest/import/import-events.js';
+import type { RawEvent } from '../../../src/ingest/import/row-event.js';
 import { fileSource } from '../../../src/cli/import.js';
+import { HttpTarget } from '../../../src/cli/http-target.js';
+import { defaultOpsConfig } from '../../../src/config/ops.js';
 import type { ImportFormat } from '../../../src/ingest/import/read-rows.js';
 import type { TestApp } from '../../fixtures/app.js';
+import { createTestApp } from '../../fixtures/app.js';
 import { FIXTURE_END, fixtureEvents } from '../../fixtures/events.js';
 import { exportApp, hostileEvents, post, RANGE } from '../exports/setup.js';
 
@@ -49,8 +54,8 @@ function ndjson(events: readonly StoredEvent[]): string {
   return events.map((e) => JSON.stringify(asSent(e))).join('\n') + '\n';
 }
 
-function run(file: string, format: ImportFormat, options: Partial<ImportOptions> & { org: string }) {
-  return importEvents(fileSource(file, format), { ingest: t.ingest, catalog: t.catalog, now: () => FIXTURE_END }, { batchSize: 500, dryRun: false, fromLine: 1, ...options });
+function run(file: string, format: ImportFormat, { org, ...options }: Partial<ImportOptions> & { org: string }) {
+  return importEvents(fileSource(file, format), { target: orgTarget(t.ingest, org), catalog: t.catalog, now: () => FIXTURE_END }, { batchSize: 500, dryRun: false, fromLine: 1, ...options });
 }
 
 function epochMs(column: string): string {
@@ -139,12 +144,11 @@ describe('importEvents', () => {
     const events = fixtureEvents(2000, 14);
     const file = write('resume.ndjson', ndjson(events));
     let calls = 0;
-    const failing = {
-      ingest: (org: string, body: unknown) => (++calls === 3 ? Promise.reject(new Error('disk full')) : t.ingest.ingest(org, body)),
-    };
+    const target = orgTarget(t.ingest, 'resume');
+    const failing = { append: (batch: RawEvent[]) => (++calls === 3 ? Promise.reject(new Error('disk full')) : target.append(batch)) };
     const source = fileSource(file, 'ndjson');
-    const options = { org: 'resume', batchSize: 500, dryRun: false, fromLine: 1 };
-    const err = await importEvents(source, { ingest: failing, catalog: t.catalog, now: () => FIXTURE_END }, options).catch((e: unknown) => e);
+    const options = { batchSize: 500, dryRun: false, fromLine: 1 };
+    const err = await importEvents(source, { target: failing, catalog: t.catalog, now: () => FIXTURE_END }, options).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImportStopped);
     expect(err).toMatchObject({ storedThroughLine: 1000, accepted: 1000, message: 'the import stopped: disk full' });
     expect(await count('resume')).toBe(1000);
@@ -214,5 +218,32 @@ describe('CSV files', () => {
       ],
     });
     expect(await count('csv-bad')).toBe(0);
+  });
+});
+
+describe('importEvents through a running server (tally import --url)', () => {
+  it('stores the same events as a local import, waiting out the ingest rate limit', async () => {
+    const ops = defaultOpsConfig();
+    // Two ingest requests per second for the org: a 1,200-event file in batches of 200 must wait.
+    const rateLimits = { ...ops.rateLimits, classes: { ...ops.rateLimits.classes, ingest: { org: 2, credential: 2, ip: 2, windowSeconds: 1 } }, penalty: { ...ops.rateLimits.penalty, strikes: 0 } };
+    const server = await createTestApp({ store: t.store, now: FIXTURE_END, ops: { rateLimits }, rateLimitPrefix: `import-url-${Math.random()}` });
+    try {
+      const url = await server.app.listen({ port: 0, host: '127.0.0.1' });
+      const key = await server.ingestKey('via-url');
+      const events = fixtureEvents(1200, 17);
+      const file = write('via-url.ndjson', ndjson(events));
+      const waits: number[] = [];
+      const sleep = (ms: number): Promise<void> => {
+        waits.push(ms);
+        return new Promise((resolve) => setTimeout(resolve, ms));
+      };
+      const target = new HttpTarget({ url, key, sleep });
+      const report = await importEvents(fileSource(file, 'ndjson'), { target, catalog: t.catalog, now: () => FIXTURE_END }, { batchSize: 200, dryRun: false, fromLine: 1 });
+      expect(report).toEqual({ rows: 1200, accepted: 1200, duplicates: 0, dryRun: false });
+      expect(waits.length).toBeGreaterThan(0);
+      expect(await stored('via-url')).toEqual(expected(events));
+    } finally {
+      await server.close();
+    }
   });
 });
