@@ -10,6 +10,7 @@ const ON_POSTGRES = [
   'test/integration/query-engine.test.ts',
   'test/integration/query-http.test.ts',
   'test/integration/ingest.test.ts',
+  'test/integration/actor-erasure.test.ts',
   'test/integration/import/*.test.ts',
   'test/integration/views/*.test.ts',
   'test/integration/auth/*.test.ts',

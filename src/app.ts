@@ -27,6 +27,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { systemRoutes } from './http/routes/system.js';
 import { keyRoutes } from './http/routes/keys.js';
+import { actorErasureRoutes } from './http/routes/actor-erasure.js';
 import type { LiveAppOptions } from './http/routes/live.js';
 import { attachLive } from './http/routes/live.js';
 import { queryRoutes } from './http/routes/query.js';
@@ -61,6 +62,8 @@ export interface AppDeps extends AuthDeps, OpsDeps {
   live?: LiveAppOptions;
 }
 
+const MAX_PATH_PARAM_LENGTH = 200 * 4 * 3;
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ops = opsServices(deps);
   const lane = new HitLane();
@@ -69,6 +72,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     serverFactory: (handler, options) => laneServer(lane, handler, options),
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimitBytes,
+    // An actor id (200 characters, up to 4 UTF-8 bytes each) percent-encoded in a path: longer
+    // params get 414 before the route's schema can name the field (Fastify's default is 100).
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -107,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(queryRoutes, { engine: deps.engine });
       await api.register(viewRoutes, { engine: deps.engine });
       await api.register(keyRoutes, { keys: deps.keys });
+      await api.register(actorErasureRoutes, { ingest: deps.ingest });
       if (deps.cache) await api.register(cacheRoutes, { cache: deps.cache });
       if (deps.exports) await api.register(exportRoutes, { exports: deps.exports });
       await api.register(systemRoutes, { telemetry: ops.telemetry });

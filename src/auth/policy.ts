@@ -15,6 +15,7 @@ export const PERMISSIONS = [
   'export:run',
   'live:subscribe',
   'keys:manage',
+  'actors:erase',
   'users:manage',
   'cache:manage',
   'alerts:manage',
@@ -25,7 +26,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 // account:read is "who am I" (GET /auth/me): every signed-in user, no ingest key.
 const VIEWER: Permission[] = ['account:read', 'dashboard:read', 'live:subscribe'];
 const ANALYST: Permission[] = [...VIEWER, 'query:read', 'export:run'];
-const ADMIN: Permission[] = [...ANALYST, 'events:write', 'keys:manage', 'users:manage', 'cache:manage', 'alerts:manage', 'system:read'];
+const ADMIN: Permission[] = [...ANALYST, 'events:write', 'keys:manage', 'actors:erase', 'users:manage', 'cache:manage', 'alerts:manage', 'system:read'];
 
 const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   viewer: new Set(VIEWER),

@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { CacheConfig } from '../config/cache.js';
 import { endpointPolicy } from '../config/cache.js';
-import type { AppendedNotice } from '../ingest/ingest-service.js';
+import type { AppendedNotice, ErasedNotice } from '../ingest/ingest-service.js';
 import { closeRedis, probeRedis } from '../ops/redis.js';
 import { Throttle } from './counters.js';
 import { KeyMemo } from './keys.js';
@@ -127,6 +127,15 @@ export class TallyCache {
   /** IngestService.onAppended: resolves once L1, L2 and the other instances were told. */
   readonly onAppended = async (notice: AppendedNotice): Promise<void> => {
     await this.invalidate(eventsRule(notice.org, notice.events));
+  };
+
+  /**
+   * IngestService.onErased: answers that read the erased events' names over their span are dropped
+   * everywhere — as an admin's invalidation, never served stale afterwards (stale-while-revalidate
+   * keeps an answer after an ingest; an erased actor must not be shown again).
+   */
+  readonly onErased = async (notice: ErasedNotice): Promise<void> => {
+    await this.invalidate({ kind: 'manual', org: notice.org, all: false, metrics: [], events: notice.eventNames, range: [notice.minTime, notice.maxTime + 1] });
   };
 
   invalidate(rule: InvalidationRule): Promise<InvalidationResult> {

@@ -12,6 +12,16 @@ export interface StoredEvent {
   props: Record<string, PropValue>;
 }
 
+/** What erasing one actor removed from an org (Store.eraseActor). */
+export interface ErasedEvents {
+  /** Events deleted (0 when the org holds nothing of the actor). */
+  events: number;
+  /** Their distinct names, and the span of their timestamps (epoch ms; null without events). */
+  eventNames: string[];
+  minTime: number | null;
+  maxTime: number | null;
+}
+
 export interface AppendResult {
   accepted: number;
   duplicates: number;

@@ -1,9 +1,11 @@
 /**
  * Ingest: validate → enforce limits → append through the store port (one transaction per
  * request) → tell listeners what was appended. Replies only after the store committed.
+ * Erasing an actor (DELETE /actors/{actor}) goes the same way back: the store deletes, then
+ * listeners hear what changed, so caches and live queries stop showing the actor's data.
  */
 import { AppError } from '../domain/errors.js';
-import type { StoredEvent } from '../domain/event.js';
+import type { ErasedEvents, StoredEvent } from '../domain/event.js';
 import type { Catalog } from '../model/types.js';
 import type { Store } from '../store/port.js';
 import { validateBatch } from './validate.js';
@@ -24,6 +26,40 @@ export interface AppendedNotice {
  */
 export type AppendedListener = (notice: AppendedNotice) => void | Promise<void>;
 
+/** An actor's events were erased from an org (ErasedEvents with at least one event). */
+export interface ErasedNotice {
+  org: string;
+  eventNames: string[];
+  minTime: number;
+  maxTime: number;
+  count: number;
+}
+
+export type ErasedListener = (notice: ErasedNotice) => void | Promise<void>;
+
+/** Listeners of one kind of notice; a rejected promise of one never stops the others. */
+class Listeners<N> {
+  private readonly set = new Set<(notice: N) => void | Promise<void>>();
+
+  add(listener: (notice: N) => void | Promise<void>): () => void {
+    this.set.add(listener);
+    return () => this.set.delete(listener);
+  }
+
+  get size(): number {
+    return this.set.size;
+  }
+
+  async emit(notice: N): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const listener of this.set) {
+      const done = listener(notice);
+      if (done) pending.push(done);
+    }
+    if (pending.length) await Promise.allSettled(pending);
+  }
+}
+
 export interface IngestOptions {
   maxBatchEvents: number;
   now?: () => number;
@@ -35,7 +71,8 @@ export interface IngestReply {
 }
 
 export class IngestService {
-  private readonly listeners = new Set<AppendedListener>();
+  private readonly appended = new Listeners<AppendedNotice>();
+  private readonly erased = new Listeners<ErasedNotice>();
   private readonly now: () => number;
 
   constructor(
@@ -47,8 +84,11 @@ export class IngestService {
   }
 
   onAppended(listener: AppendedListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.appended.add(listener);
+  }
+
+  onErased(listener: ErasedListener): () => void {
+    return this.erased.add(listener);
   }
 
   async ingest(org: string, body: unknown): Promise<IngestReply> {
@@ -62,8 +102,17 @@ export class IngestService {
     return { accepted: result.accepted, duplicates: result.duplicates };
   }
 
+  /** Deletes everything of `actor` in `org`; resolves after the caches were told (like ingest). */
+  async eraseActor(org: string, actor: string): Promise<ErasedEvents> {
+    const result = await this.store.eraseActor(org, actor);
+    if (result.events > 0 && result.minTime !== null && result.maxTime !== null) {
+      await this.erased.emit({ org, eventNames: result.eventNames, minTime: result.minTime, maxTime: result.maxTime, count: result.events });
+    }
+    return result;
+  }
+
   private async notify(org: string, events: readonly StoredEvent[]): Promise<void> {
-    if (this.listeners.size === 0) return;
+    if (this.appended.size === 0) return;
     const names = new Set<string>();
     let minTime = Infinity;
     let maxTime = -Infinity;
@@ -72,12 +121,6 @@ export class IngestService {
       if (e.timestamp < minTime) minTime = e.timestamp;
       if (e.timestamp > maxTime) maxTime = e.timestamp;
     }
-    const notice: AppendedNotice = { org, events, eventNames: [...names], minTime, maxTime };
-    const pending: Promise<void>[] = [];
-    for (const listener of this.listeners) {
-      const done = listener(notice);
-      if (done) pending.push(done);
-    }
-    if (pending.length) await Promise.allSettled(pending);
+    await this.appended.emit({ org, events, eventNames: [...names], minTime, maxTime });
   }
 }

@@ -10,7 +10,7 @@
  * tables (alert-repository.ts). createLive wires it; buildApp attaches it to ingest and routes.
  */
 import type { LiveSettings } from '../config/live.js';
-import type { AppendedListener } from '../ingest/ingest-service.js';
+import type { AppendedListener, ErasedListener } from '../ingest/ingest-service.js';
 import type { Catalog } from '../model/types.js';
 import { AlertEvaluator } from './alerts/alert-evaluator.js';
 import type { MetadataStore } from './alerts/alert-repository.js';
@@ -37,7 +37,7 @@ export interface LiveDeps {
   engine: LiveEngine;
   catalog: Catalog;
   store: MetadataStore;
-  ingest: { onAppended(listener: AppendedListener): () => void };
+  ingest: { onAppended(listener: AppendedListener): () => void; onErased(listener: ErasedListener): () => void };
   settings: LiveSettings;
   log: LiveLog;
   now?: () => number;
@@ -92,7 +92,7 @@ export function createLive(deps: LiveDeps): Live {
     deps.bus.publish({ kind: 'rules', org, origin: hub.instanceId }).catch((err: unknown) => deps.log.warn({ err, org }, 'alerts: could not announce a rule change'));
   };
   const alerts = new AlertService(repo, rulesChanged, deps.catalog, policy, now);
-  let detach: (() => void) | null = null;
+  let detach: Array<() => void> = [];
   const ev = evaluator;
   return {
     hub,
@@ -101,12 +101,11 @@ export function createLive(deps: LiveDeps): Live {
     start() {
       hub.start();
       ev.start();
-      detach = deps.ingest.onAppended((notice) => hub.publishAppended(notice));
+      detach = [deps.ingest.onAppended((notice) => hub.publishAppended(notice)), deps.ingest.onErased((notice) => hub.publishErased(notice))];
     },
     shutdown: () => hub.shutdown(),
     async stop() {
-      detach?.();
-      detach = null;
+      for (const off of detach.splice(0)) off();
       hub.stop();
       await ev.stop();
     },

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { LiveSettings } from '../config/live.js';
 import type { StoredEvent } from '../domain/event.js';
-import type { AppendedNotice } from '../ingest/ingest-service.js';
+import type { AppendedNotice, ErasedNotice } from '../ingest/ingest-service.js';
 import type { Catalog } from '../model/types.js';
 import type { BusMessage, LiveBus } from './bus/bus-port.js';
 import { CLOSE } from './close-codes.js';
@@ -121,6 +121,16 @@ export class LiveHub {
         origin: this.instanceId,
       })
       .catch((err: unknown) => this.options.log.warn({ err, org: notice.org }, 'live: could not publish an appended notice'));
+  }
+
+  /**
+   * Publishes an erasure as a change without events: live queries recompute on every instance;
+   * event streams see nothing (there is nothing to send, and `dropped` counts arrivals only).
+   */
+  publishErased(notice: ErasedNotice): void {
+    this.options.bus
+      .publish({ kind: 'appended', org: notice.org, eventNames: notice.eventNames, minTime: notice.minTime, maxTime: notice.maxTime, count: 0, events: [], origin: this.instanceId })
+      .catch((err: unknown) => this.options.log.warn({ err, org: notice.org }, 'live: could not publish an erasure'));
   }
 
   acceptWebSocket(socket: WebSocket, org: string, exp: number | null, log: LiveLog): void {

@@ -2,7 +2,7 @@
  * The Store port: everything above it (ingest, engine, auth) talks to storage only through this.
  * Adapters: duckdb/ (embedded default) and postgres/ (shared). Both pass test/contract/store.
  */
-import type { AppendResult, StoredEvent } from '../domain/event.js';
+import type { AppendResult, ErasedEvents, StoredEvent } from '../domain/event.js';
 import type { Catalog } from '../model/types.js';
 
 export type SqlParam = string | number | boolean | null;
@@ -35,6 +35,12 @@ export interface Store {
    * against earlier requests and within the batch. Resolves only after commit.
    */
   append(org: string, events: readonly StoredEvent[]): Promise<AppendResult>;
+  /**
+   * Erase one actor of one org, atomically: its events, their ids (so the same ids sent later are
+   * new events, not duplicates) and any other record of the actor (the dense key). Serialized with
+   * appends; events of the actor appended after it returns are kept.
+   */
+  eraseActor(org: string, actor: string): Promise<ErasedEvents>;
   /** Run a read query with positional `$n` parameters. */
   query(sql: string, params: readonly SqlParam[], options?: QueryOptions): Promise<SqlRow[]>;
   /** Like query, yielding chunks so callers can stream any number of rows with backpressure. */

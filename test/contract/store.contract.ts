@@ -170,6 +170,36 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.append(ORG, batch.slice(0, 299))).toMatchObject({ accepted: 299, duplicates: 0 });
     });
 
+    it('erases one actor of one org: events, their ids, nothing of anyone else', async () => {
+      await store.append(ORG, [
+        ev({ id: 'e1', actor: 'gone', timestamp: T0 + 5 }),
+        ev({ id: 'e2', actor: 'gone', event: 'signup.completed', timestamp: T0 - 7 }),
+        ev({ actor: 'gone', timestamp: T0 + 9 }),
+        ev({ id: 'k1', actor: 'kept' }),
+      ]);
+      await store.append(OTHER_ORG, [ev({ id: 'e1', actor: 'gone' })]);
+      expect(await store.eraseActor(ORG, 'gone')).toEqual({ events: 3, eventNames: ['payment.completed', 'signup.completed'], minTime: T0 - 7, maxTime: T0 + 9 });
+      const left = await store.query('SELECT org_id, actor, id FROM events ORDER BY org_id, actor', []);
+      expect(left).toEqual([
+        { org_id: ORG, actor: 'kept', id: 'k1' },
+        { org_id: OTHER_ORG, actor: 'gone', id: 'e1' },
+      ]);
+      // The erased ids are free again (what comes back later is new data); the others still dedupe.
+      expect(await store.append(ORG, [ev({ id: 'e1', actor: 'gone' }), ev({ id: 'k1', actor: 'kept' })])).toMatchObject({ accepted: 1, duplicates: 1 });
+      expect(await store.append(OTHER_ORG, [ev({ id: 'e1', actor: 'gone' })])).toMatchObject({ accepted: 0, duplicates: 1 });
+      // Nothing to erase is not an error.
+      expect(await store.eraseActor(ORG, 'never-seen')).toEqual({ events: 0, eventNames: [], minTime: null, maxTime: null });
+    });
+
+    it('erases an actor whose events are being appended meanwhile, keeping what came after', async () => {
+      await store.append(ORG, numbered(50, 'x').map((e) => ({ ...e, actor: 'busy' })));
+      const [later, erased] = await Promise.all([store.append(ORG, numbered(10, 'y').map((e) => ({ ...e, actor: 'busy' }))), store.eraseActor(ORG, 'busy')]);
+      // Serialized with appends: either the later batch was erased too, or it was kept whole.
+      expect(later.accepted).toBe(10);
+      expect([50, 60]).toContain(erased.events);
+      expect(await count(store)).toBe(60 - erased.events);
+    });
+
     it('keeps event ids per org', async () => {
       expect(await store.append(ORG, [ev({ id: 'same' })])).toMatchObject({ accepted: 1 });
       expect(await store.append(OTHER_ORG, [ev({ id: 'same' })])).toMatchObject({ accepted: 1, duplicates: 0 });

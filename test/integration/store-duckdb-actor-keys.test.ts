@@ -122,6 +122,23 @@ describe('DuckDB actor keys', () => {
     expect(await dictionary(s, 'org_b')).toEqual(firstAppearance(['u_0', 'u_1']));
   });
 
+  it('an erased actor leaves the dictionary; coming back, it is a new actor with the next key', async () => {
+    for (const cache of [undefined, 2]) {
+      const s = await open(cache === undefined ? {} : { actorKeyCacheEntries: cache });
+      const org = `erase-${String(cache)}`;
+      await s.append(org, [ev('u_1'), ev('u_2'), ev('u_3'), ev('u_2', 1)]);
+      expect((await s.eraseActor(org, 'u_2')).events).toBe(2);
+      expect(await dictionary(s, org)).toEqual(new Map([['u_1', 1], ['u_3', 3]]));
+      await s.append(org, [ev('u_2', 2), ev('u_4', 2)]);
+      expect(await dictionary(s, org)).toEqual(new Map([['u_1', 1], ['u_3', 3], ['u_2', 4], ['u_4', 5]]));
+      expect(await eventKeys(s, org)).toEqual(new Map([['u_1', 1], ['u_3', 3], ['u_2', 4], ['u_4', 5]]));
+      // Reopened, the numbering goes on after the largest key (the erased key 2 is not reused).
+      const again = await open();
+      await again.append(org, [ev('u_5', 3)]);
+      expect((await dictionary(again, org)).get('u_5')).toBe(6);
+    }
+  });
+
   it('migration 5 keys the events a file already holds, per org by first appearance', async () => {
     const instance = await DuckDBInstance.create(path);
     const conn = await instance.connect();

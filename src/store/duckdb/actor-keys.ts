@@ -64,6 +64,14 @@ export class ActorKeys {
     return new ActorKeys(conn, Math.max(1, capacity), Number(reader.getColumns()[0]?.[0] ?? 0));
   }
 
+  /**
+   * Drops an erased actor's key from memory, after its row left the table (committed): if the
+   * actor comes back, it is a new actor with a new key. Call on the writer, outside a transaction.
+   */
+  forget(org: string, actor: string): void {
+    this.cache.delete(org + SEP + actor);
+  }
+
   /** The largest key assigned so far, over all orgs (a bound for sizing bitmaps). */
   get largestKey(): number {
     return this.largest;

@@ -16,7 +16,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
-import type { AppendResult, StoredEvent } from '../../domain/event.js';
+import type { AppendResult, ErasedEvents, StoredEvent } from '../../domain/event.js';
 import type { Catalog } from '../../model/types.js';
 import type { QueryOptions, SqlParam, SqlRow, Store, StreamOptions } from '../port.js';
 import { AsyncMutex } from '../async-mutex.js';
@@ -26,13 +26,16 @@ import { StoreLifecycle } from '../store-lifecycle.js';
 import { ActorKeys } from './actor-keys.js';
 import { EventColumns } from './event-columns.js';
 import { EventWriter } from './event-writer.js';
+import { erasedEvents, erasureStatements } from '../erased-events.js';
 import { GroupCommit } from '../group-commit.js';
 import { IdleTrimmer } from './idle-trim.js';
 import { readEventColumns, syncPropColumns } from './prop-columns.js';
 import { RowConverter } from './row-converter.js';
 import { applyMigrations } from './schema-migrations.js';
+import { inTransaction } from './transaction.js';
 
 const withContext = storeContext('duckdb');
+const ERASURE = erasureStatements((column) => `epoch_ms(${column})`);
 
 export interface DuckDbStoreOptions {
   /** Database file, or ':memory:'. A missing parent directory is created. */
@@ -204,6 +207,27 @@ export class DuckDbStore implements Store {
       // Requests arriving while a transaction runs share the next one (group commit).
       return this.busy(() => this.commits.submit({ org, events }));
     });
+  }
+
+  eraseActor(org: string, actor: string): Promise<ErasedEvents> {
+    return this.lifecycle.guard(() =>
+      this.busy(() =>
+        this.writes.run(() =>
+          withContext('erase actor', async () => {
+            const params = [org, actor];
+            const erased = await inTransaction(this.writer, async () => {
+              const summary = await this.writer.runAndReadAll(ERASURE.summary, params);
+              for (const sql of ERASURE.deletes) await this.writer.run(sql, params);
+              await this.writer.run('DELETE FROM actors WHERE org_id = $1 AND actor = $2', params);
+              return erasedEvents(summary.getRows().map(([event, n, first, last]) => ({ event: String(event), count: Number(n), first: Number(first), last: Number(last) })));
+            });
+            // Only once the row is gone for good: a returning actor then gets a new key.
+            this.actorKeys.forget(org, actor);
+            return erased;
+          }),
+        ),
+      ),
+    );
   }
 
   query(sql: string, params: readonly SqlParam[], options: QueryOptions = {}): Promise<SqlRow[]> {

@@ -12,9 +12,10 @@
  */
 import pg from 'pg';
 import type { ClientBase, PoolClient, PoolConfig } from 'pg';
-import type { AppendResult, StoredEvent } from '../../domain/event.js';
+import type { AppendResult, ErasedEvents, StoredEvent } from '../../domain/event.js';
 import type { Catalog } from '../../model/types.js';
 import { AsyncMutex } from '../async-mutex.js';
+import { erasedEvents, erasureStatements } from '../erased-events.js';
 import { GroupCommit } from '../group-commit.js';
 import type { QueryOptions, SqlParam, SqlRow, Store, StreamOptions } from '../port.js';
 import { StoreError, storeContext } from '../store-error.js';
@@ -23,9 +24,10 @@ import { PgEventWriter } from './event-writer.js';
 import { TALLY_PG_TYPES } from './pg-values.js';
 import { readPgEventColumns, syncPgPropColumns } from './prop-columns.js';
 import { applyPgMigrations } from './schema-migrations.js';
-import { underSchemaLock } from './transaction.js';
+import { inTransaction, underSchemaLock } from './transaction.js';
 
 const withContext = storeContext('postgres');
+const ERASURE = erasureStatements((column) => `floor(extract(epoch from ${column}) * 1000)::float8`);
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database */
@@ -138,6 +140,23 @@ export class PostgresStore implements Store {
       if (events.length === 0) return { accepted: 0, duplicates: 0, written: [] };
       return this.commits.submit({ org, events });
     });
+  }
+
+  eraseActor(org: string, actor: string): Promise<ErasedEvents> {
+    return this.lifecycle.guard(() =>
+      this.writes.run(() =>
+        withContext('erase actor', () =>
+          this.onWriter((client) =>
+            inTransaction(client, async () => {
+              const params = [org, actor];
+              const summary = await client.query<{ event: string; n: string; first: number; last: number }>(ERASURE.summary, params);
+              for (const sql of ERASURE.deletes) await client.query(sql, params);
+              return erasedEvents(summary.rows.map((r) => ({ event: r.event, count: Number(r.n), first: Number(r.first), last: Number(r.last) })));
+            }),
+          ),
+        ),
+      ),
+    );
   }
 
   query(sql: string, params: readonly SqlParam[], options: QueryOptions = {}): Promise<SqlRow[]> {

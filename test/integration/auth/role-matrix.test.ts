@@ -22,7 +22,7 @@ const PARAM = 'acme_actor_1';
 
 const VIEWER: Permission[] = ['account:read', 'dashboard:read', 'live:subscribe'];
 const ANALYST: Permission[] = [...VIEWER, 'query:read', 'export:run'];
-const ADMIN: Permission[] = [...ANALYST, 'events:write', 'keys:manage', 'users:manage', 'cache:manage', 'alerts:manage', 'system:read'];
+const ADMIN: Permission[] = [...ANALYST, 'events:write', 'keys:manage', 'actors:erase', 'users:manage', 'cache:manage', 'alerts:manage', 'system:read'];
 const GRANTS: Record<Role, ReadonlySet<Permission>> = { viewer: new Set(VIEWER), analyst: new Set(ANALYST), admin: new Set(ADMIN) };
 
 type Caller = 'none' | 'expired' | 'ingest-key' | Role | 'other-org-admin';

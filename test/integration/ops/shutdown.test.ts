@@ -36,6 +36,7 @@ function gated(inner: Store): { store: Store; entered: Promise<void>; open: () =
     query: (sql, params, options) => inner.query(sql, params, options),
     stream: (sql, params, options) => inner.stream(sql, params, options),
     execute: (sql, params) => inner.execute(sql, params),
+    eraseActor: (org, actor) => inner.eraseActor(org, actor),
     largestActorKey: () => inner.largestActorKey(),
     ping: () => inner.ping(),
     close: () => inner.close(),

@@ -1,0 +1,33 @@
+/** The summary both adapters return from eraseActor, built from one row per erased event name. */
+import type { ErasedEvents } from '../domain/event.js';
+
+export interface ErasedGroup {
+  event: string;
+  count: number;
+  first: number;
+  last: number;
+}
+
+export function erasedEvents(groups: readonly ErasedGroup[]): ErasedEvents {
+  if (groups.length === 0) return { events: 0, eventNames: [], minTime: null, maxTime: null };
+  return {
+    events: groups.reduce((n, g) => n + g.count, 0),
+    eventNames: groups.map((g) => g.event).sort(),
+    minTime: Math.min(...groups.map((g) => g.first)),
+    maxTime: Math.max(...groups.map((g) => g.last)),
+  };
+}
+
+/**
+ * The statements of an erasure, for both dialects ($1 = org, $2 = actor): the summary first, then
+ * the ids of the actor's events, then the events. The summary's times are epoch milliseconds.
+ */
+export function erasureStatements(epochMs: (column: string) => string): { summary: string; deletes: string[] } {
+  return {
+    summary: `SELECT event, count(*) AS n, ${epochMs('min(ts)')} AS first, ${epochMs('max(ts)')} AS last FROM events WHERE org_id = $1 AND actor = $2 GROUP BY event`,
+    deletes: [
+      'DELETE FROM event_ids WHERE org_id = $1 AND id IN (SELECT id FROM events WHERE org_id = $1 AND actor = $2 AND id IS NOT NULL)',
+      'DELETE FROM events WHERE org_id = $1 AND actor = $2',
+    ],
+  };
+}
