@@ -29,6 +29,7 @@ export type AppendedListener = (notice: AppendedNotice) => void | Promise<void>;
 /** An actor's events were erased from an org (ErasedEvents with at least one event). */
 export interface ErasedNotice {
   org: string;
+  actor: string;
   eventNames: string[];
   minTime: number;
   maxTime: number;
@@ -106,7 +107,7 @@ export class IngestService {
   async eraseActor(org: string, actor: string): Promise<ErasedEvents> {
     const result = await this.store.eraseActor(org, actor);
     if (result.events > 0 && result.minTime !== null && result.maxTime !== null) {
-      await this.erased.emit({ org, eventNames: result.eventNames, minTime: result.minTime, maxTime: result.maxTime, count: result.events });
+      await this.erased.emit({ org, actor, eventNames: result.eventNames, minTime: result.minTime, maxTime: result.maxTime, count: result.events });
     }
     return result;
   }

@@ -68,6 +68,10 @@ class EventEntry implements LiveEntry {
     return this.event.event;
   }
 
+  get actor(): string | null {
+    return this.event.actor;
+  }
+
   get json(): string {
     return (this.text ??= eventJson(this.event));
   }
@@ -124,12 +128,12 @@ export class LiveHub {
   }
 
   /**
-   * Publishes an erasure as a change without events: live queries recompute on every instance;
-   * event streams see nothing (there is nothing to send, and `dropped` counts arrivals only).
+   * Publishes an erasure: live queries recompute and replay buffers drop the actor's events on
+   * every instance; connected clients get nothing (erased events are not announced).
    */
   publishErased(notice: ErasedNotice): void {
     this.options.bus
-      .publish({ kind: 'appended', org: notice.org, eventNames: notice.eventNames, minTime: notice.minTime, maxTime: notice.maxTime, count: 0, events: [], origin: this.instanceId })
+      .publish({ kind: 'erased', org: notice.org, actor: notice.actor, eventNames: notice.eventNames, minTime: notice.minTime, maxTime: notice.maxTime, origin: this.instanceId })
       .catch((err: unknown) => this.options.log.warn({ err, org: notice.org }, 'live: could not publish an erasure'));
   }
 
@@ -197,6 +201,11 @@ export class LiveHub {
     this.busMessages++;
     if (m.kind === 'rules') {
       this.options.onRulesChanged?.(m.org);
+      return;
+    }
+    if (m.kind === 'erased') {
+      this.queries.onNotice(m.org, m);
+      this.replay.forget(m.org, m.actor);
       return;
     }
     let entries: LiveEntry[];

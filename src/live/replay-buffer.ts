@@ -12,6 +12,8 @@ export interface LiveEntry {
   readonly name: string;
   /** The payload as JSON text; may be produced on first read. */
   readonly json: string;
+  /** An event's actor (erasure removes its entries); absent for alerts. */
+  readonly actor?: string | null;
 }
 
 export interface Replay {
@@ -28,6 +30,11 @@ class Ring {
   private start = 0;
   size = 0;
   latestSeq = 0;
+  /**
+   * The oldest seq the ring still answers for: what came before it was pushed out by newer
+   * entries. Entries removed by forget() leave it alone — they were not missed, they are gone.
+   */
+  private floor: number | null = null;
 
   constructor(readonly capacity: number) {
     this.items = new Array<LiveEntry | undefined>(capacity);
@@ -36,12 +43,14 @@ class Ring {
   push(entry: LiveEntry): void {
     this.latestSeq = entry.seq;
     if (this.capacity === 0) return;
+    this.floor ??= entry.seq;
     if (this.size < this.capacity) {
       this.items[(this.start + this.size) % this.capacity] = entry;
       this.size++;
     } else {
       this.items[this.start] = entry;
       this.start = (this.start + 1) % this.capacity;
+      this.floor = this.at(0).seq;
     }
   }
 
@@ -50,7 +59,17 @@ class Ring {
   }
 
   oldestSeq(): number {
-    return this.size === 0 ? this.latestSeq + 1 : this.at(0).seq;
+    return this.floor ?? this.latestSeq + 1;
+  }
+
+  /** Keeps only the entries `keep` accepts, in order. */
+  retain(keep: (entry: LiveEntry) => boolean): void {
+    const kept: LiveEntry[] = [];
+    for (let i = 0; i < this.size; i++) if (keep(this.at(i))) kept.push(this.at(i));
+    this.items.fill(undefined);
+    kept.forEach((e, i) => (this.items[i] = e));
+    this.start = 0;
+    this.size = kept.length;
   }
 }
 
@@ -77,6 +96,11 @@ export class ReplayBuffer {
     // Re-inserted: Map order is least recently written first.
     this.rings.set(org, ring);
     for (const e of entries) ring.push(e);
+  }
+
+  /** Drops an erased actor's events of this org (alerts and other actors' events stay). */
+  forget(org: string, actor: string): void {
+    this.rings.get(org)?.retain((e) => e.type !== 'event' || e.actor !== actor);
   }
 
   /** What follows `lastSeq` for this org, oldest first. */

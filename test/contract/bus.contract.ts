@@ -119,6 +119,16 @@ export function busContract(name: string, open: () => Promise<BusPair>): void {
       expect((onB.got[2]?.firstSeq ?? 0) - (onB.got[0]?.firstSeq ?? 0)).toBe(1);
     });
 
+    it('carries erasures to the other instance without using up sequence numbers', async () => {
+      const onB = collector(pair.b);
+      await pair.a.publish(appended(org, [ev(1)]));
+      await pair.a.publish({ kind: 'erased', org, actor: 'u_gone', eventNames: ['e'], minTime: 1, maxTime: 2, origin: 'test' });
+      await pair.a.publish(appended(org, [ev(2)]));
+      await until(() => onB.got.length === 3);
+      expect(onB.got[1]).toMatchObject({ kind: 'erased', org, actor: 'u_gone', eventNames: ['e'], minTime: 1, maxTime: 2 });
+      expect((onB.got[2]?.firstSeq ?? 0) - (onB.got[0]?.firstSeq ?? 0)).toBe(1);
+    });
+
     it('keeps per-org order under concurrent publishing', async () => {
       const onB = collector(pair.b);
       await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? pair.a : pair.b).publish(appended(org, [ev(i)]))));

@@ -9,7 +9,7 @@ import type { StoredEvent } from '../../src/domain/event.js';
 import type { TestApp } from '../fixtures/app.js';
 import { createTestApp } from '../fixtures/app.js';
 import { FIXTURE_END, fixtureEvents } from '../fixtures/events.js';
-import { WsClient } from './live/helpers.js';
+import { openSse, until, WsClient } from './live/helpers.js';
 
 const ORG = 'acme';
 const OTHER = 'globex';
@@ -18,6 +18,7 @@ const TO = FIXTURE_END + 3_600_000;
 const QUERY = { metrics: ['payments', 'revenue', 'buyers'], timeRange: { from: new Date(FROM).toISOString(), to: new Date(TO).toISOString() } };
 
 let t: TestApp;
+let address: string;
 let events: StoredEvent[];
 /** The actor with the most payments: erasing it visibly changes every number. */
 let gone: string;
@@ -70,6 +71,7 @@ beforeAll(async () => {
   const payments = new Map<string, number>();
   for (const e of events) if (e.event === 'payment.completed') payments.set(e.actor ?? '', (payments.get(e.actor ?? '') ?? 0) + 1);
   gone = [...payments].sort((a, b) => b[1] - a[1])[0]![0];
+  address = await t.app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(() => t.close());
 
@@ -82,7 +84,6 @@ describe('DELETE /api/v1/actors/{actor}', () => {
   });
 
   it('erases the actor: its events and ids leave the store, cached and live answers change at once, the other org keeps its actor', async () => {
-    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
     const ws = await WsClient.open(`${address.replace('http', 'ws')}/api/v1/ws`, { token: await t.token(ORG, 'analyst') });
     try {
       ws.send({ type: 'subscribe', id: 'totals', query: QUERY, interval: 0.1 });
@@ -124,6 +125,31 @@ describe('DELETE /api/v1/actors/{actor}', () => {
       expect((await query(OTHER)).totals).toEqual(expected(new Set()));
     } finally {
       ws.close();
+    }
+  });
+
+  it('takes the erased events out of the SSE replay: a client reconnecting gets the others only', async () => {
+    const token = await t.token(ORG, 'analyst');
+    const live = openSse(`${address}/api/v1/stream?types=event`, { token });
+    await live.opened;
+    const sent = [
+      { event: 'page.viewed', timestamp: new Date(FIXTURE_END - 60_000).toISOString(), actor: 'sse_gone', id: 'sse-1', props: {} },
+      { event: 'page.viewed', timestamp: new Date(FIXTURE_END - 50_000).toISOString(), actor: 'sse_kept', id: 'sse-2', props: {} },
+    ];
+    const ingest = await t.app.inject({ method: 'POST', url: '/api/v1/events', headers: { authorization: `Bearer ${await t.ingestKey(ORG)}` }, payload: sent });
+    expect(ingest.statusCode).toBe(200);
+    await until(() => live.got.length === 2, 'both events on the stream');
+    live.es.close();
+    const firstId = Number(live.got[0]?.id);
+
+    expect((await erase('sse_gone')).json()).toEqual({ erased: { events: 1 } });
+    const again = openSse(`${address}/api/v1/stream?types=event`, { token, lastEventId: String(firstId - 1) });
+    try {
+      await until(() => again.got.length > 0, 'the replay');
+      // Replayed in one write, oldest first: the erased event would have come first.
+      expect(again.got).toEqual([{ type: 'event', id: String(firstId + 1), data: expect.objectContaining({ actor: 'sse_kept' }) as unknown }]);
+    } finally {
+      again.es.close();
     }
   });
 

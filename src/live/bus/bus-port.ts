@@ -40,7 +40,21 @@ export interface RulesInput {
   origin: string;
 }
 
-export type BusInput = AppendedInput | AlertInput | RulesInput;
+/**
+ * An actor's events were erased from an org: every instance recomputes the live queries the
+ * events could be in, and drops the actor's events from its SSE replay buffer.
+ */
+export interface ErasedInput {
+  kind: 'erased';
+  org: string;
+  actor: string;
+  eventNames: string[];
+  minTime: number;
+  maxTime: number;
+  origin: string;
+}
+
+export type BusInput = AppendedInput | AlertInput | RulesInput | ErasedInput;
 
 /** A delivered message: entry i (event i, or the alert) has SSE id `firstSeq + i`. */
 export type BusMessage = BusInput & { firstSeq: number };

@@ -28,6 +28,16 @@ interface AlertWire {
   i: string;
 }
 
+interface ErasedWire {
+  v: 1;
+  k: 'x';
+  o: string;
+  u: string;
+  n: string[];
+  t: [number, number];
+  i: string;
+}
+
 interface RulesWire {
   v: 1;
   k: 'r';
@@ -38,6 +48,10 @@ interface RulesWire {
 export function encodeMessage(message: BusInput): string {
   if (message.kind === 'rules') {
     const wire: RulesWire = { v: 1, k: 'r', o: message.org, i: message.origin };
+    return JSON.stringify(wire);
+  }
+  if (message.kind === 'erased') {
+    const wire: ErasedWire = { v: 1, k: 'x', o: message.org, u: message.actor, n: message.eventNames, t: [message.minTime, message.maxTime], i: message.origin };
     return JSON.stringify(wire);
   }
   if (message.kind === 'alert') {
@@ -85,13 +99,18 @@ export function decodeMessage(firstSeq: number, text: string): BusMessage {
     if (!isRecord(alert) || !isString(alert['id']) || alert['org'] !== org) fail('alert');
     return { kind: 'alert', org, origin, alert: alert as unknown as FiredAlert, firstSeq };
   }
-  if (raw['k'] !== 'a') fail('kind');
+  if (raw['k'] !== 'a' && raw['k'] !== 'x') fail('kind');
   const names = raw['n'];
   const span = raw['t'];
-  const count = raw['c'];
-  const events = raw['e'];
   if (!Array.isArray(names) || !names.every(isString)) fail('event names');
   if (!Array.isArray(span) || span.length !== 2 || !isNumber(span[0]) || !isNumber(span[1])) fail('time span');
+  if (raw['k'] === 'x') {
+    const actor = raw['u'];
+    if (!isString(actor)) fail('actor');
+    return { kind: 'erased', org, origin, actor, eventNames: names, minTime: span[0], maxTime: span[1], firstSeq };
+  }
+  const count = raw['c'];
+  const events = raw['e'];
   if (!isNumber(count) || !Array.isArray(events)) fail('events');
   return {
     kind: 'appended',

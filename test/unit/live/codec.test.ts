@@ -24,6 +24,16 @@ describe('bus codec', () => {
     );
   });
 
+  it('round-trips erasures exactly', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.array(fc.string({ minLength: 1 }), { maxLength: 4 }), fc.nat(), (actor, eventNames, seq) => {
+        const input = { kind: 'erased' as const, org: 'o', actor, eventNames, minTime: 5, maxTime: 9, origin: 'i' };
+        expect(decodeMessage(seq, encodeMessage(input))).toEqual({ ...input, firstSeq: seq });
+      }),
+    );
+    expect(() => decodeMessage(1, '{"v":1,"k":"x","o":"o","i":"x","n":["a"],"t":[1,2]}')).toThrow(/actor/);
+  });
+
   it('rejects malformed messages instead of half-applying them', () => {
     expect(() => decodeMessage(1, '{"v":1,"k":"a","o":"o","i":"x","n":["a"],"t":[1],"c":1,"e":[]}')).toThrow(/time span/);
     expect(() => decodeMessage(1, '{"v":1,"k":"a","o":"o","i":"x","n":["a"],"t":[1,2],"c":1,"e":[["a","nope",null,null,{}]]}')).toThrow(/event fields/);

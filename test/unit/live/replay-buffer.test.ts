@@ -42,6 +42,24 @@ describe('ReplayBuffer', () => {
     expect(seqs(b.since('c', 0).entries)).toEqual([1]);
   });
 
+  it("forgets an erased actor's events without reporting them as missed", () => {
+    const b = new ReplayBuffer(4);
+    const of = (seq: number, actor: string | null): LiveEntry => ({ ...entry(seq), actor });
+    const alert: LiveEntry = { seq: 3, type: 'alert', name: 'burst', json: '{}' };
+    b.push('o', [of(1, 'gone'), of(2, 'kept'), alert, of(4, 'gone')]);
+    b.push('p', [of(1, 'gone')]);
+    b.forget('o', 'gone');
+    expect(b.since('o', 0)).toEqual({ entries: [of(2, 'kept'), alert], missed: 0 });
+    expect(b.since('o', 2)).toEqual({ entries: [alert], missed: 0 });
+    // Other orgs keep their actor of the same name.
+    expect(seqs(b.since('p', 0).entries)).toEqual([1]);
+    // The ring goes on: freed room is used before anything is pushed out, then the oldest goes.
+    b.push('o', [5, 6].map((n) => of(n, 'kept')));
+    expect(b.since('o', 0)).toEqual({ entries: [of(2, 'kept'), alert, of(5, 'kept'), of(6, 'kept')], missed: 0 });
+    b.push('o', [of(7, 'kept')]);
+    expect(b.since('o', 0)).toEqual({ entries: [alert, of(5, 'kept'), of(6, 'kept'), of(7, 'kept')], missed: 2 });
+  });
+
   it('with size 0 keeps nothing but still knows the latest id', () => {
     const b = new ReplayBuffer(0);
     b.push('o', [1, 2, 3].map(entry));
