@@ -75,6 +75,29 @@ describe('two instances on one Redis', () => {
     resumed.es.close();
   });
 
+  it("an actor erased through A leaves B's live answers and replay buffer", async () => {
+    const token = await b.token('acme', 'analyst');
+    const onB = openSse(`${b.http}/stream`, { token });
+    await onB.opened;
+    const c = await WsClient.open(b.ws, { token });
+    c.send({ type: 'subscribe', id: 'gone', query: { metrics: ['count'], filters: [{ field: 'actor', op: 'eq', value: 'erase_me' }], timeRange: { preset: '1h' } } });
+    await c.result('gone');
+    await ingest(a, await a.ingestKey('acme'), [{ event: 'y.one', actor: 'erase_me' }, { event: 'y.two', actor: 'stays' }]);
+    await until(() => onB.got.length === 2, 'both events on B');
+    expect((((await c.result('gone'))['data'] as { rows: Array<{ count: number }> }).rows[0])?.count).toBe(1);
+    onB.es.close();
+
+    const erased = await a.app.inject({ method: 'DELETE', url: '/api/v1/actors/erase_me', headers: { authorization: `Bearer ${await a.token('acme', 'admin')}` } });
+    expect(erased.json()).toEqual({ erased: { events: 1 } });
+    // B recomputes the live query and forgets the event: a reconnect to B replays only the other one.
+    expect((((await c.result('gone'))['data'] as { rows: Array<{ count: number }> }).rows[0]?.count ?? 0)).toBe(0);
+    const resumed = openSse(`${b.http}/stream`, { token, lastEventId: String(Number(onB.got[0]?.id) - 1) });
+    await until(() => resumed.got.length > 0, 'the replay on B');
+    expect(resumed.got).toEqual([onB.got[1]]);
+    resumed.es.close();
+    c.close();
+  });
+
   it('fires an alert once for the cluster and pushes it to clients of both instances', async () => {
     const admin = await a.token('acme', 'admin');
     const created = await a.app.inject({
