@@ -39,6 +39,8 @@ import { ProblemSchema } from './http/schemas/common.js';
 import type { OpsDeps } from './ops/services.js';
 import { opsServices } from './ops/services.js';
 import { closeIdleOnClose } from './ops/shutdown.js';
+import type { RetentionAppOptions } from './http/retention-wiring.js';
+import { wireRetention } from './http/retention-wiring.js';
 import type { Store } from './store/port.js';
 
 export const API_PREFIX = '/api/v1';
@@ -60,6 +62,8 @@ export interface AppDeps extends AuthDeps, OpsDeps {
   exports?: ExportService | null;
   /** Live updates (WS, SSE, alerts): the bus (Redis for many instances; default in-process), limits, webhook retries. */
   live?: LiveAppOptions;
+  /** Data retention: the sweep runs while the app does (absent or keep-forever = no sweep). */
+  retention?: RetentionAppOptions;
 }
 
 const MAX_PATH_PARAM_LENGTH = 200 * 4 * 3;
@@ -81,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   closeIdleOnClose(app);
   app.addSchema(ProblemSchema);
   wireCache(app, deps.cache ?? null, deps.ingest, ops.telemetry);
+  wireRetention(app, deps.store, deps.cache ?? null, deps.retention);
   await app.register(errorsPlugin);
   const security = await registerFrontStack(app, ops);
   const auth = authServices(deps);

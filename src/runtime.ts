@@ -11,6 +11,7 @@ import { UsersRepository } from './auth/users.js';
 import { openCache } from './cache/index.js';
 import type { TallyCache } from './cache/tally-cache.js';
 import type { Config } from './config/index.js';
+import { RetentionPolicy } from './domain/retention.js';
 import { BucketCache } from './engine/bucket-cache.js';
 import { QueryEngine } from './engine/query-engine.js';
 import { ExportService } from './export/index.js';
@@ -37,6 +38,8 @@ export interface Runtime {
   cache: TallyCache;
   /** The live bus: Redis pub/sub when REDIS_URL is set, else in-process; pass it to buildApp. */
   bus: LiveBus;
+  /** Which events each org keeps (ingest refuses older ones; pass it to buildApp as `retention.policy` for the sweep). */
+  retention: RetentionPolicy;
   /** Streamed exports and export jobs; pass it to buildApp as `exports`. */
   exports: ExportService;
   close(): Promise<void>;
@@ -92,7 +95,8 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const bus = await openBus({ redisUrl: config.redisUrl, prefix: config.redisKeys.liveBus });
   const buckets = config.cache.enabled && config.cache.bucketTtlSeconds > 0 ? new BucketCache(cache.layered, config.cache.bucketTtlSeconds) : null;
   const engine = new QueryEngine(store, catalog, { queryTimeoutMs: config.ops.queryTimeoutMs, buckets });
-  const ingest = new IngestService(store, catalog, { maxBatchEvents: config.maxBatchEvents });
+  const retention = new RetentionPolicy(config.retention);
+  const ingest = new IngestService(store, catalog, { maxBatchEvents: config.maxBatchEvents, retention });
   const keys = new IngestKeys(store);
   const users = new UsersRepository(store);
   const jwt = await jwtSettings(config);
@@ -103,5 +107,5 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     await store.close();
   };
   const exports = new ExportService({ store, engine, ...config.exports });
-  return { config, store, catalog, engine, ingest, keys, users, jwt, jwks, cache, bus, exports, close };
+  return { config, store, catalog, engine, ingest, keys, users, jwt, jwks, cache, bus, retention, exports, close };
 }

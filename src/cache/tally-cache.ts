@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { CacheConfig } from '../config/cache.js';
 import { endpointPolicy } from '../config/cache.js';
+import type { ExpiredEvents } from '../domain/event.js';
 import type { AppendedNotice, ErasedNotice } from '../ingest/ingest-service.js';
 import { closeRedis, probeRedis } from '../ops/redis.js';
 import { Throttle } from './counters.js';
@@ -136,6 +137,11 @@ export class TallyCache {
    */
   readonly onErased = async (notice: ErasedNotice): Promise<void> => {
     await this.invalidate({ kind: 'manual', org: notice.org, all: false, metrics: [], events: notice.eventNames, range: [notice.minTime, notice.maxTime + 1] });
+  };
+
+  /** The retention sweep deleted an org's events before `before`: every answer that read that span goes. */
+  readonly onExpired = async (expired: ExpiredEvents): Promise<void> => {
+    await this.invalidate({ kind: 'manual', org: expired.org, all: true, metrics: [], events: [], range: [0, expired.before] });
   };
 
   invalidate(rule: InvalidationRule): Promise<InvalidationResult> {

@@ -124,7 +124,7 @@ async function importIntoStore(args: ImportArgs, org: string, config: Config, ou
     });
     rt.ingest.onAppended(announcer.onAppended);
     try {
-      return await runImport(args, { target: orgTarget(rt.ingest, org), catalog: rt.catalog }, output);
+      return await runImport(args, { target: orgTarget(rt.ingest, org), catalog: rt.catalog, oldestAllowed: (now) => rt.retention.oldestAllowed(org, now) }, output);
     } finally {
       await announcer.flush();
     }

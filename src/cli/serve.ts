@@ -78,6 +78,7 @@ export async function serve(config: Config, options: { demo: boolean }): Promise
     cache: runtime.cache,
     exports: runtime.exports,
     live: { bus: runtime.bus, settings: config.live },
+    retention: { policy: runtime.retention, sweepIntervalMs: config.retention.sweepIntervalSeconds * 1000 },
   });
   warn = (msg) => app.log.warn(msg);
   app.addHook('onClose', async () => runtime.close());

@@ -15,6 +15,8 @@ import { ConfigError } from './config-error.js';
 import type { Env } from './readers.js';
 import { readInt, readRaw } from './readers.js';
 import type { OpsConfig } from './ops.js';
+import type { RetentionConfig } from './retention.js';
+import { readRetentionConfig } from './retention.js';
 import type { RedisNamespaces } from './redis.js';
 import { readRedisNamespaces } from './redis.js';
 import { readOpsConfig } from './ops.js';
@@ -23,6 +25,7 @@ export type { AuthConfig } from './auth.js';
 export type { CacheConfig } from './cache.js';
 export type { LiveSettings } from './live.js';
 export type { ExportConfig } from './export.js';
+export type { RetentionConfig } from './retention.js';
 export type { RedisNamespaces } from './redis.js';
 export { ConfigError } from './config-error.js';
 export type { OpsConfig, RateClass, RateLimit, RateLimitConfig } from './ops.js';
@@ -63,6 +66,8 @@ export interface Config {
   cache: CacheConfig;
   /** Live updates: connection and message limits, heartbeat, SSE replay, alerts, webhooks (config/live.ts, docs/live.md). */
   live: LiveSettings;
+  /** Data retention: days kept per org, how often the sweep runs (config/retention.ts). */
+  retention: RetentionConfig;
   /** The ingest key `tally import --url` sends to the server (TALLY_INGEST_KEY); the server is never configured with it. */
   ingestKey: string | null;
   /** Exports: the export directory (TALLY_EXPORT_DIR), job file TTL and job limits (config/export.ts). */
@@ -185,6 +190,7 @@ export function loadConfig(env: Env = process.env): Config {
     live: readLiveSettings(env),
     exports: readExportConfig(env, path.dirname(duckdbPath)),
     ingestKey: readRaw(env, 'TALLY_INGEST_KEY'),
+    retention: readRetentionConfig(env),
   };
   if (config.env === 'production' && config.jwtSecret === null && config.jwksUrl === null) {
     throw new ConfigError('TALLY_JWT_SECRET', 'or TALLY_JWKS_URL is required when NODE_ENV=production');

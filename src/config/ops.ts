@@ -5,7 +5,7 @@
  */
 import { ConfigError } from './config-error.js';
 import type { Env } from './readers.js';
-import { readRaw, readInt, readBool } from './readers.js';
+import { readRaw, readInt, readBool, readPairs } from './readers.js';
 
 export const RATE_CLASSES = ['ingest', 'query', 'export', 'login'] as const;
 export type RateClass = (typeof RATE_CLASSES)[number];
@@ -157,30 +157,12 @@ function penalty(env: Env): PenaltyConfig {
 }
 
 /** A JSON object or a `name:value,name:value` list of string pairs. */
-function mapping(name: string, value: string): Array<[string, string]> {
-  if (value.startsWith('{')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      throw new ConfigError(name, 'is not valid JSON');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(name, 'must be a JSON object');
-    return Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' || typeof v === 'number' ? String(v) : '']);
-  }
-  return value.split(',').map((part) => {
-    const i = part.lastIndexOf(':');
-    if (i <= 0) throw new ConfigError(name, `must be a list of name:value pairs or a JSON object, got "${part.trim()}"`);
-    return [part.slice(0, i).trim(), part.slice(i + 1).trim()];
-  });
-}
-
 function tiers(env: Env): Record<string, number> {
   const name = 'TALLY_RATE_TIERS';
   const out: Record<string, number> = { standard: 1 };
   const value = readRaw(env, name);
   if (value === null) return out;
-  for (const [tier, text] of mapping(name, value)) {
+  for (const [tier, text] of readPairs(name, value)) {
     const multiplier = Number(text);
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(tier)) throw new ConfigError(name, `has an invalid tier name "${tier}"`);
     if (text === '' || !Number.isFinite(multiplier) || multiplier <= 0 || multiplier > 1000) {
@@ -196,7 +178,7 @@ function orgTiers(env: Env, known: Record<string, number>): Record<string, strin
   const value = readRaw(env, name);
   const out: Record<string, string> = {};
   if (value === null) return out;
-  for (const [org, tier] of mapping(name, value)) {
+  for (const [org, tier] of readPairs(name, value)) {
     if (org === '') throw new ConfigError(name, 'has an empty org id');
     if (!(tier in known)) throw new ConfigError(name, `org "${org}" names tier "${tier}", which TALLY_RATE_TIERS does not define`);
     out[org] = tier;

@@ -33,3 +33,22 @@ export function readBool(env: Env, name: string, fallback: boolean): boolean {
   if (FALSE_WORDS.includes(value)) return false;
   throw new ConfigError(name, `must be true or false (or on/off, 1/0), got "${value}"`);
 }
+
+/** `a:1,b:2` or a JSON object `{"a":1}` as [name, value] text pairs; names the variable when malformed. */
+export function readPairs(name: string, value: string): Array<[string, string]> {
+  if (value.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new ConfigError(name, 'is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(name, 'must be a JSON object');
+    return Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' || typeof v === 'number' ? String(v) : '']);
+  }
+  return value.split(',').map((part) => {
+    const i = part.lastIndexOf(':');
+    if (i <= 0) throw new ConfigError(name, `must be a list of name:value pairs or a JSON object, got "${part.trim()}"`);
+    return [part.slice(0, i).trim(), part.slice(i + 1).trim()];
+  });
+}

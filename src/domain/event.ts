@@ -22,6 +22,14 @@ export interface ErasedEvents {
   maxTime: number | null;
 }
 
+/** What expiring one org's events past its retention removed (Store.expireEvents). */
+export interface ExpiredEvents {
+  org: string;
+  /** Events before this instant (epoch ms) were deleted. */
+  before: number;
+  events: number;
+}
+
 export interface AppendResult {
   accepted: number;
   duplicates: number;

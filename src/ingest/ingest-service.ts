@@ -6,6 +6,7 @@
  */
 import { AppError } from '../domain/errors.js';
 import type { ErasedEvents, StoredEvent } from '../domain/event.js';
+import type { RetentionPolicy } from '../domain/retention.js';
 import type { Catalog } from '../model/types.js';
 import type { Store } from '../store/port.js';
 import { validateBatch } from './validate.js';
@@ -63,6 +64,8 @@ class Listeners<N> {
 
 export interface IngestOptions {
   maxBatchEvents: number;
+  /** Events older than their org keeps are refused (400 naming the timestamp). */
+  retention?: RetentionPolicy;
   now?: () => number;
 }
 
@@ -97,7 +100,8 @@ export class IngestService {
     if (count > this.options.maxBatchEvents) {
       throw new AppError('PAYLOAD_TOO_LARGE', `A request may hold at most ${this.options.maxBatchEvents} events; this one has ${count}.`);
     }
-    const events = validateBatch(body, { props: this.catalog.props, now: this.now() });
+    const now = this.now();
+    const events = validateBatch(body, { props: this.catalog.props, now, oldest: this.options.retention?.oldestAllowed(org, now) ?? null });
     const result = await this.store.append(org, events);
     if (result.written.length > 0) await this.notify(org, result.written);
     return { accepted: result.accepted, duplicates: result.duplicates };

@@ -5,6 +5,7 @@
 import type { FieldError } from '../domain/errors.js';
 import { AppError } from '../domain/errors.js';
 import type { PropValue, StoredEvent } from '../domain/event.js';
+import type { OldestAllowed } from '../domain/retention.js';
 import type { PropDef } from '../model/types.js';
 
 const EVENT_NAME = /^[A-Za-z0-9_.:/-]{1,200}$/;
@@ -22,6 +23,8 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(
 export interface ValidationContext {
   props: ReadonlyMap<string, PropDef>;
   now: number;
+  /** The org's retention (domain/retention.ts): older events are refused. */
+  oldest?: OldestAllowed | null;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -45,6 +48,8 @@ function checkTimestamp(raw: unknown, at: string, ctx: ValidationContext, errors
   }
   if (ms < MIN_TIME || ms > ctx.now + MAX_FUTURE_MS) {
     errors.push({ path: `${at}/timestamp`, message: 'must be after 2000-01-01 and at most one day in the future' });
+  } else if (ctx.oldest && ms < ctx.oldest.time) {
+    errors.push({ path: `${at}/timestamp`, message: `is older than this org keeps events (${ctx.oldest.days} days, TALLY_RETENTION_DAYS)` });
   }
   return ms;
 }

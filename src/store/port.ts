@@ -2,7 +2,7 @@
  * The Store port: everything above it (ingest, engine, auth) talks to storage only through this.
  * Adapters: duckdb/ (embedded default) and postgres/ (shared). Both pass test/contract/store.
  */
-import type { AppendResult, ErasedEvents, StoredEvent } from '../domain/event.js';
+import type { AppendResult, ErasedEvents, ExpiredEvents, StoredEvent } from '../domain/event.js';
 import type { Catalog } from '../model/types.js';
 
 export type SqlParam = string | number | boolean | null;
@@ -41,6 +41,13 @@ export interface Store {
    * appends; events of the actor appended after it returns are kept.
    */
   eraseActor(org: string, actor: string): Promise<ErasedEvents>;
+  /**
+   * Delete, per org, the events older than `beforeFor(org)` (null: the org keeps everything), with
+   * their ids and any record of actors left without events. Only orgs holding events before
+   * `latest` (the latest of all cutoffs) are looked at; one transaction per org. Returns the orgs
+   * that lost events.
+   */
+  expireEvents(latest: number, beforeFor: (org: string) => number | null): Promise<ExpiredEvents[]>;
   /** Run a read query with positional `$n` parameters. */
   query(sql: string, params: readonly SqlParam[], options?: QueryOptions): Promise<SqlRow[]>;
   /** Like query, yielding chunks so callers can stream any number of rows with backpressure. */

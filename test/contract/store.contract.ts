@@ -200,6 +200,27 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await count(store)).toBe(60 - erased.events);
     });
 
+    it('expires events before each org\'s cutoff, with their ids; an org without one keeps everything', async () => {
+      const DAY = 86_400_000;
+      const old = [ev({ id: 'o1', actor: 'only_old', timestamp: T0 - 10 * DAY }), ev({ actor: 'both', timestamp: T0 - 3 * DAY })];
+      const recent = [ev({ id: 'r1', actor: 'both', timestamp: T0 - DAY }), ev({ actor: 'new', timestamp: T0 })];
+      await store.append(ORG, [...old, ...recent]);
+      await store.append(OTHER_ORG, old);
+      const cutoff = T0 - 2 * DAY;
+      const beforeFor = (org: string): number | null => (org === ORG ? cutoff : null);
+      expect(await store.expireEvents(cutoff, beforeFor)).toEqual([{ org: ORG, before: cutoff, events: 2 }]);
+      const left = await store.query('SELECT org_id, actor FROM events ORDER BY org_id, actor', []);
+      expect(left).toEqual([
+        { org_id: ORG, actor: 'both' },
+        { org_id: ORG, actor: 'new' },
+        { org_id: OTHER_ORG, actor: 'both' },
+        { org_id: OTHER_ORG, actor: 'only_old' },
+      ]);
+      // The expired id is free again; a kept one still dedupes; nothing left to expire.
+      expect(await store.append(ORG, [ev({ id: 'o1', timestamp: T0 }), ev({ id: 'r1' })])).toMatchObject({ accepted: 1, duplicates: 1 });
+      expect(await store.expireEvents(cutoff, beforeFor)).toEqual([]);
+    });
+
     it('keeps event ids per org', async () => {
       expect(await store.append(ORG, [ev({ id: 'same' })])).toMatchObject({ accepted: 1 });
       expect(await store.append(OTHER_ORG, [ev({ id: 'same' })])).toMatchObject({ accepted: 1, duplicates: 0 });

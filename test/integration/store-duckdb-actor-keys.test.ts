@@ -139,6 +139,17 @@ describe('DuckDB actor keys', () => {
     }
   });
 
+  it('expiring events drops the actors left without events; a returning one gets the next key', async () => {
+    const s = await open();
+    await s.append('org_a', [ev('u_old', -3 * 24 * 60), ev('u_both', -3 * 24 * 60), ev('u_both'), ev('u_new')]);
+    const cutoff = T0 - 86_400_000;
+    expect(await s.expireEvents(cutoff, () => cutoff)).toEqual([{ org: 'org_a', before: cutoff, events: 2 }]);
+    expect(await dictionary(s, 'org_a')).toEqual(new Map([['u_both', 2], ['u_new', 3]]));
+    await s.append('org_a', [ev('u_old', 1)]);
+    expect((await dictionary(s, 'org_a')).get('u_old')).toBe(4);
+    expect(await eventKeys(s, 'org_a')).toEqual(new Map([['u_both', 2], ['u_new', 3], ['u_old', 4]]));
+  });
+
   it('migration 5 keys the events a file already holds, per org by first appearance', async () => {
     const instance = await DuckDBInstance.create(path);
     const conn = await instance.connect();

@@ -11,6 +11,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { FieldError } from '../../domain/errors.js';
+import type { OldestAllowed } from '../../domain/retention.js';
 import type { Catalog } from '../../model/types.js';
 import type { IngestReply, IngestService } from '../ingest-service.js';
 import { validateEvent } from '../validate.js';
@@ -97,6 +98,8 @@ export interface ImportDeps {
   target: ImportTarget;
   /** The model the rows are checked against (its declared props). */
   catalog: Pick<Catalog, 'props'>;
+  /** The target org's retention (rows older are problems, as POST /events refuses them); absent = keep all. */
+  oldestAllowed?: (now: number) => OldestAllowed | null;
   now?: () => number;
 }
 
@@ -128,7 +131,8 @@ async function check(source: ImportSource, deps: ImportDeps, options: ImportOpti
   let total = 0;
   let rows = 0;
   const now = deps.now ?? Date.now;
-  const ctx = { props: deps.catalog.props, now: now() };
+  const at = now();
+  const ctx = { props: deps.catalog.props, now: at, oldest: deps.oldestAllowed?.(at) ?? null };
   for await (const { line, event, errors, stop } of readEvents(source, deps, options)) {
     rows++;
     if (event !== null) validateEvent(event, '', ctx, errors);

@@ -16,7 +16,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
-import type { AppendResult, ErasedEvents, StoredEvent } from '../../domain/event.js';
+import type { AppendResult, ErasedEvents, ExpiredEvents, StoredEvent } from '../../domain/event.js';
+import { duckdb } from '../../query/dialects/duckdb.js';
 import type { Catalog } from '../../model/types.js';
 import type { QueryOptions, SqlParam, SqlRow, Store, StreamOptions } from '../port.js';
 import { AsyncMutex } from '../async-mutex.js';
@@ -26,7 +27,7 @@ import { StoreLifecycle } from '../store-lifecycle.js';
 import { ActorKeys } from './actor-keys.js';
 import { EventColumns } from './event-columns.js';
 import { EventWriter } from './event-writer.js';
-import { erasedEvents, erasureStatements } from '../erased-events.js';
+import { erasedEvents, erasureStatements, expiryStatements } from '../event-deletion.js';
 import { GroupCommit } from '../group-commit.js';
 import { IdleTrimmer } from './idle-trim.js';
 import { readEventColumns, syncPropColumns } from './prop-columns.js';
@@ -35,7 +36,8 @@ import { applyMigrations } from './schema-migrations.js';
 import { inTransaction } from './transaction.js';
 
 const withContext = storeContext('duckdb');
-const ERASURE = erasureStatements((column) => `epoch_ms(${column})`);
+const ERASURE = erasureStatements(duckdb.epochMs);
+const EXPIRY = expiryStatements(duckdb.timeParam);
 
 export interface DuckDbStoreOptions {
   /** Database file, or ':memory:'. A missing parent directory is created. */
@@ -224,6 +226,43 @@ export class DuckDbStore implements Store {
             // Only once the row is gone for good: a returning actor then gets a new key.
             this.actorKeys.forget(org, actor);
             return erased;
+          }),
+        ),
+      ),
+    );
+  }
+
+  async expireEvents(latest: number, beforeFor: (org: string) => number | null): Promise<ExpiredEvents[]> {
+    const candidates = await this.query(EXPIRY.candidates, [latest]);
+    const expired: ExpiredEvents[] = [];
+    for (const row of candidates) {
+      const org = String(row['org_id']);
+      const before = beforeFor(org);
+      if (before === null) continue;
+      const events = await this.expireOrg(org, before);
+      if (events > 0) expired.push({ org, before, events });
+    }
+    return expired;
+  }
+
+  /** One org's events before `before`, their ids and the actors left without events, in one transaction. */
+  private expireOrg(org: string, before: number): Promise<number> {
+    return this.lifecycle.guard(() =>
+      this.busy(() =>
+        this.writes.run(() =>
+          withContext('expire events', async () => {
+            const params = [org, before];
+            const { events, actors } = await inTransaction(this.writer, async () => {
+              const counted = await this.writer.runAndReadAll(EXPIRY.count, params);
+              for (const sql of EXPIRY.deletes) await this.writer.run(sql, params);
+              const orphans = await this.writer.runAndReadAll(
+                'DELETE FROM actors WHERE org_id = $1 AND NOT EXISTS (SELECT 1 FROM events AS e WHERE e.org_id = $1 AND e.actor = actors.actor) RETURNING actor',
+                [org],
+              );
+              return { events: Number(counted.getRows()[0]?.[0] ?? 0), actors: orphans.getRows().map(([actor]) => String(actor)) };
+            });
+            for (const actor of actors) this.actorKeys.forget(org, actor);
+            return events;
           }),
         ),
       ),

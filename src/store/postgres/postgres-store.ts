@@ -12,10 +12,11 @@
  */
 import pg from 'pg';
 import type { ClientBase, PoolClient, PoolConfig } from 'pg';
-import type { AppendResult, ErasedEvents, StoredEvent } from '../../domain/event.js';
+import type { AppendResult, ErasedEvents, ExpiredEvents, StoredEvent } from '../../domain/event.js';
+import { postgres } from '../../query/dialects/postgres.js';
 import type { Catalog } from '../../model/types.js';
 import { AsyncMutex } from '../async-mutex.js';
-import { erasedEvents, erasureStatements } from '../erased-events.js';
+import { erasedEvents, erasureStatements, expiryStatements } from '../event-deletion.js';
 import { GroupCommit } from '../group-commit.js';
 import type { QueryOptions, SqlParam, SqlRow, Store, StreamOptions } from '../port.js';
 import { StoreError, storeContext } from '../store-error.js';
@@ -27,7 +28,8 @@ import { applyPgMigrations } from './schema-migrations.js';
 import { inTransaction, underSchemaLock } from './transaction.js';
 
 const withContext = storeContext('postgres');
-const ERASURE = erasureStatements((column) => `floor(extract(epoch from ${column}) * 1000)::float8`);
+const ERASURE = erasureStatements(postgres.epochMs);
+const EXPIRY = expiryStatements(postgres.timeParam);
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database */
@@ -152,6 +154,37 @@ export class PostgresStore implements Store {
               const summary = await client.query<{ event: string; n: string; first: number; last: number }>(ERASURE.summary, params);
               for (const sql of ERASURE.deletes) await client.query(sql, params);
               return erasedEvents(summary.rows.map((r) => ({ event: r.event, count: Number(r.n), first: Number(r.first), last: Number(r.last) })));
+            }),
+          ),
+        ),
+      ),
+    );
+  }
+
+  async expireEvents(latest: number, beforeFor: (org: string) => number | null): Promise<ExpiredEvents[]> {
+    const candidates = await this.query(EXPIRY.candidates, [latest]);
+    const expired: ExpiredEvents[] = [];
+    for (const row of candidates) {
+      const org = String(row['org_id']);
+      const before = beforeFor(org);
+      if (before === null) continue;
+      const events = await this.expireOrg(org, before);
+      if (events > 0) expired.push({ org, before, events });
+    }
+    return expired;
+  }
+
+  /** One org's events before `before` and their ids, in one transaction (this store keeps no actor keys). */
+  private expireOrg(org: string, before: number): Promise<number> {
+    return this.lifecycle.guard(() =>
+      this.writes.run(() =>
+        withContext('expire events', () =>
+          this.onWriter((client) =>
+            inTransaction(client, async () => {
+              const params = [org, before];
+              const counted = await client.query<{ n: string | number }>(EXPIRY.count, params);
+              for (const sql of EXPIRY.deletes) await client.query(sql, params);
+              return Number(counted.rows[0]?.n ?? 0);
             }),
           ),
         ),

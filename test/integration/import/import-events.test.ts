@@ -199,6 +199,18 @@ describe('CSV files', () => {
     );
   });
 
+  it("counts rows older than the org keeps as problems, as POST /events refuses them", async () => {
+    const events = fixtureEvents(300, 13);
+    const file = write('retention.ndjson', ndjson(events));
+    const cutoff = FIXTURE_END - 5 * 86_400_000;
+    const oldestAllowed = () => ({ time: cutoff, days: 5 });
+    const err = await importEvents(fileSource(file, 'ndjson'), { target: orgTarget(t.ingest, 'kept-5d'), catalog: t.catalog, oldestAllowed, now: () => FIXTURE_END }, { batchSize: 100, dryRun: false, fromLine: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportRejected);
+    expect((err as ImportRejected).total).toBe(events.filter((e) => e.timestamp < cutoff).length);
+    expect((err as ImportRejected).problems[0]).toMatchObject({ path: '/timestamp', message: expect.stringMatching(/older than this org keeps events \(5 days/) as unknown as string });
+    expect(await count('kept-5d')).toBe(0);
+  });
+
   it('refuses a header without an event column, a ragged row and an untyped value, storing nothing', async () => {
     const noEvent = write('no-event.csv', 'name,timestamp\npayment.completed,2026-11-19T10:00:00Z\n');
     await expect(run(noEvent, 'csv', { org: 'csv-bad' })).rejects.toMatchObject({ problems: [{ line: 1, path: '/', message: 'the header row has no "event" column' }] });

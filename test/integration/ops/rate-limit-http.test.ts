@@ -98,6 +98,7 @@ function slowReads(inner: Store, ms: number): Store {
     stream: (sql, params, options) => inner.stream(sql, params, options),
     execute: (sql, params) => inner.execute(sql, params),
     eraseActor: (org, actor) => inner.eraseActor(org, actor),
+    expireEvents: (latest, beforeFor) => inner.expireEvents(latest, beforeFor),
     largestActorKey: () => inner.largestActorKey(),
     ping: () => inner.ping(),
     close: () => inner.close(),

@@ -37,6 +37,7 @@ function gated(inner: Store): { store: Store; entered: Promise<void>; open: () =
     stream: (sql, params, options) => inner.stream(sql, params, options),
     execute: (sql, params) => inner.execute(sql, params),
     eraseActor: (org, actor) => inner.eraseActor(org, actor),
+    expireEvents: (latest, beforeFor) => inner.expireEvents(latest, beforeFor),
     largestActorKey: () => inner.largestActorKey(),
     ping: () => inner.ping(),
     close: () => inner.close(),

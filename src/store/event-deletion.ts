@@ -1,4 +1,8 @@
-/** The summary both adapters return from eraseActor, built from one row per erased event name. */
+/**
+ * Deleting events, for both adapters: erasing an actor (Store.eraseActor) and expiring events past
+ * their org's retention (Store.expireEvents). Each deletion takes the events' ids with them, so the
+ * ids table never outgrows the events.
+ */
 import type { ErasedEvents } from '../domain/event.js';
 
 export interface ErasedGroup {
@@ -28,6 +32,22 @@ export function erasureStatements(epochMs: (column: string) => string): { summar
     deletes: [
       'DELETE FROM event_ids WHERE org_id = $1 AND id IN (SELECT id FROM events WHERE org_id = $1 AND actor = $2 AND id IS NOT NULL)',
       'DELETE FROM events WHERE org_id = $1 AND actor = $2',
+    ],
+  };
+}
+
+/**
+ * The statements of an expiry, for both dialects (`timeParam` binds epoch ms as the dialect's
+ * instant): `candidates` ($1 = the latest cutoff) finds the orgs with anything to delete; then per
+ * org ($1 = org, $2 = its cutoff) `count`, and `deletes` in order.
+ */
+export function expiryStatements(timeParam: (placeholder: string) => string): { candidates: string; count: string; deletes: string[] } {
+  return {
+    candidates: `SELECT DISTINCT org_id FROM events WHERE ts < ${timeParam('$1')}`,
+    count: `SELECT count(*) AS n FROM events WHERE org_id = $1 AND ts < ${timeParam('$2')}`,
+    deletes: [
+      `DELETE FROM event_ids WHERE org_id = $1 AND id IN (SELECT id FROM events WHERE org_id = $1 AND ts < ${timeParam('$2')} AND id IS NOT NULL)`,
+      `DELETE FROM events WHERE org_id = $1 AND ts < ${timeParam('$2')}`,
     ],
   };
 }
