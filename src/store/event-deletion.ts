@@ -3,7 +3,7 @@
  * their org's retention (Store.expireEvents). Each deletion takes the events' ids with them, so the
  * ids table never outgrows the events.
  */
-import type { ErasedEvents } from '../domain/event.js';
+import type { ErasedEvents, ExpiredEvents } from '../domain/event.js';
 
 export interface ErasedGroup {
   event: string;
@@ -50,4 +50,20 @@ export function expiryStatements(timeParam: (placeholder: string) => string): { 
       `DELETE FROM events WHERE org_id = $1 AND ts < ${timeParam('$2')}`,
     ],
   };
+}
+
+/** Expires each candidate org that has a cutoff, one at a time; returns the orgs that lost events. */
+export async function expirePerOrg(
+  orgs: readonly string[],
+  beforeFor: (org: string) => number | null,
+  expireOrg: (org: string, before: number) => Promise<number>,
+): Promise<ExpiredEvents[]> {
+  const expired: ExpiredEvents[] = [];
+  for (const org of orgs) {
+    const before = beforeFor(org);
+    if (before === null) continue;
+    const events = await expireOrg(org, before);
+    if (events > 0) expired.push({ org, before, events });
+  }
+  return expired;
 }

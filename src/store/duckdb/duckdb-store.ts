@@ -27,7 +27,7 @@ import { StoreLifecycle } from '../store-lifecycle.js';
 import { ActorKeys } from './actor-keys.js';
 import { EventColumns } from './event-columns.js';
 import { EventWriter } from './event-writer.js';
-import { erasedEvents, erasureStatements, expiryStatements } from '../event-deletion.js';
+import { erasedEvents, erasureStatements, expirePerOrg, expiryStatements } from '../event-deletion.js';
 import { GroupCommit } from '../group-commit.js';
 import { IdleTrimmer } from './idle-trim.js';
 import { readEventColumns, syncPropColumns } from './prop-columns.js';
@@ -234,15 +234,7 @@ export class DuckDbStore implements Store {
 
   async expireEvents(latest: number, beforeFor: (org: string) => number | null): Promise<ExpiredEvents[]> {
     const candidates = await this.query(EXPIRY.candidates, [latest]);
-    const expired: ExpiredEvents[] = [];
-    for (const row of candidates) {
-      const org = String(row['org_id']);
-      const before = beforeFor(org);
-      if (before === null) continue;
-      const events = await this.expireOrg(org, before);
-      if (events > 0) expired.push({ org, before, events });
-    }
-    return expired;
+    return expirePerOrg(candidates.map((r) => String(r['org_id'])), beforeFor, (org, before) => this.expireOrg(org, before));
   }
 
   /** One org's events before `before`, their ids and the actors left without events, in one transaction. */

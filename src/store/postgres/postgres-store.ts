@@ -16,7 +16,7 @@ import type { AppendResult, ErasedEvents, ExpiredEvents, StoredEvent } from '../
 import { postgres } from '../../query/dialects/postgres.js';
 import type { Catalog } from '../../model/types.js';
 import { AsyncMutex } from '../async-mutex.js';
-import { erasedEvents, erasureStatements, expiryStatements } from '../event-deletion.js';
+import { erasedEvents, erasureStatements, expirePerOrg, expiryStatements } from '../event-deletion.js';
 import { GroupCommit } from '../group-commit.js';
 import type { QueryOptions, SqlParam, SqlRow, Store, StreamOptions } from '../port.js';
 import { StoreError, storeContext } from '../store-error.js';
@@ -163,15 +163,7 @@ export class PostgresStore implements Store {
 
   async expireEvents(latest: number, beforeFor: (org: string) => number | null): Promise<ExpiredEvents[]> {
     const candidates = await this.query(EXPIRY.candidates, [latest]);
-    const expired: ExpiredEvents[] = [];
-    for (const row of candidates) {
-      const org = String(row['org_id']);
-      const before = beforeFor(org);
-      if (before === null) continue;
-      const events = await this.expireOrg(org, before);
-      if (events > 0) expired.push({ org, before, events });
-    }
-    return expired;
+    return expirePerOrg(candidates.map((r) => String(r['org_id'])), beforeFor, (org, before) => this.expireOrg(org, before));
   }
 
   /** One org's events before `before` and their ids, in one transaction (this store keeps no actor keys). */
