@@ -34,7 +34,6 @@ export interface ErasedNotice {
   eventNames: string[];
   minTime: number;
   maxTime: number;
-  count: number;
 }
 
 export type ErasedListener = (notice: ErasedNotice) => void | Promise<void>;
@@ -111,7 +110,7 @@ export class IngestService {
   async eraseActor(org: string, actor: string): Promise<ErasedEvents> {
     const result = await this.store.eraseActor(org, actor);
     if (result.events > 0 && result.minTime !== null && result.maxTime !== null) {
-      await this.erased.emit({ org, actor, eventNames: result.eventNames, minTime: result.minTime, maxTime: result.maxTime, count: result.events });
+      await this.erased.emit({ org, actor, eventNames: result.eventNames, minTime: result.minTime, maxTime: result.maxTime });
     }
     return result;
   }
