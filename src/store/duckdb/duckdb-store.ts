@@ -212,23 +212,17 @@ export class DuckDbStore implements Store {
   }
 
   eraseActor(org: string, actor: string): Promise<ErasedEvents> {
-    return this.lifecycle.guard(() =>
-      this.busy(() =>
-        this.writes.run(() =>
-          withContext('erase actor', async () => {
-            const params = [org, actor];
-            const erased = await inTransaction(this.writer, async () => {
-              const summary = await this.writer.runAndReadAll(ERASURE.summary, params);
-              for (const sql of ERASURE.deletes) await this.writer.run(sql, params);
-              await this.writer.run('DELETE FROM actors WHERE org_id = $1 AND actor = $2', params);
-              return erasedEvents(summary.getRows().map(([event, n, first, last]) => ({ event: String(event), count: Number(n), first: Number(first), last: Number(last) })));
-            });
-            // Only once the row is gone for good: a returning actor then gets a new key.
-            this.actorKeys.forget(org, actor);
-            return erased;
-          }),
-        ),
-      ),
+    const params = [org, actor];
+    return this.writeTransaction(
+      'erase actor',
+      async () => {
+        const summary = await this.writer.runAndReadAll(ERASURE.summary, params);
+        for (const sql of ERASURE.deletes) await this.writer.run(sql, params);
+        await this.writer.run('DELETE FROM actors WHERE org_id = $1 AND actor = $2', params);
+        return erasedEvents(summary.getRows().map(([event, n, first, last]) => ({ event: String(event), count: Number(n), first: Number(first), last: Number(last) })));
+      },
+      // Only once the row is gone for good: a returning actor then gets a new key.
+      () => this.actorKeys.forget(org, actor),
     );
   }
 
@@ -238,23 +232,38 @@ export class DuckDbStore implements Store {
   }
 
   /** One org's events before `before`, their ids and the actors left without events, in one transaction. */
-  private expireOrg(org: string, before: number): Promise<number> {
+  private async expireOrg(org: string, before: number): Promise<number> {
+    const params = [org, before];
+    const { events } = await this.writeTransaction(
+      'expire events',
+      async () => {
+        const counted = await this.writer.runAndReadAll(EXPIRY.count, params);
+        for (const sql of EXPIRY.deletes) await this.writer.run(sql, params);
+        const orphans = await this.writer.runAndReadAll(
+          'DELETE FROM actors WHERE org_id = $1 AND NOT EXISTS (SELECT 1 FROM events AS e WHERE e.org_id = $1 AND e.actor = actors.actor) RETURNING actor',
+          [org],
+        );
+        return { events: Number(counted.getRows()[0]?.[0] ?? 0), actors: orphans.getRows().map(([actor]) => String(actor)) };
+      },
+      ({ actors }) => {
+        for (const actor of actors) this.actorKeys.forget(org, actor);
+      },
+    );
+    return events;
+  }
+
+  /**
+   * `fn` in one transaction on the writer, serialized with appends (deletions); `afterCommit` runs
+   * before the writer is released, so no append sees the store between the commit and it.
+   */
+  private writeTransaction<T>(context: string, fn: () => Promise<T>, afterCommit: (result: T) => void): Promise<T> {
     return this.lifecycle.guard(() =>
       this.busy(() =>
         this.writes.run(() =>
-          withContext('expire events', async () => {
-            const params = [org, before];
-            const { events, actors } = await inTransaction(this.writer, async () => {
-              const counted = await this.writer.runAndReadAll(EXPIRY.count, params);
-              for (const sql of EXPIRY.deletes) await this.writer.run(sql, params);
-              const orphans = await this.writer.runAndReadAll(
-                'DELETE FROM actors WHERE org_id = $1 AND NOT EXISTS (SELECT 1 FROM events AS e WHERE e.org_id = $1 AND e.actor = actors.actor) RETURNING actor',
-                [org],
-              );
-              return { events: Number(counted.getRows()[0]?.[0] ?? 0), actors: orphans.getRows().map(([actor]) => String(actor)) };
-            });
-            for (const actor of actors) this.actorKeys.forget(org, actor);
-            return events;
+          withContext(context, async () => {
+            const result = await inTransaction(this.writer, fn);
+            afterCommit(result);
+            return result;
           }),
         ),
       ),

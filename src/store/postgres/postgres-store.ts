@@ -145,20 +145,12 @@ export class PostgresStore implements Store {
   }
 
   eraseActor(org: string, actor: string): Promise<ErasedEvents> {
-    return this.lifecycle.guard(() =>
-      this.writes.run(() =>
-        withContext('erase actor', () =>
-          this.onWriter((client) =>
-            inTransaction(client, async () => {
-              const params = [org, actor];
-              const summary = await client.query<{ event: string; n: string; first: number; last: number }>(ERASURE.summary, params);
-              for (const sql of ERASURE.deletes) await client.query(sql, params);
-              return erasedEvents(summary.rows.map((r) => ({ event: r.event, count: Number(r.n), first: Number(r.first), last: Number(r.last) })));
-            }),
-          ),
-        ),
-      ),
-    );
+    return this.writeTransaction('erase actor', async (client) => {
+      const params = [org, actor];
+      const summary = await client.query<{ event: string; n: string; first: number; last: number }>(ERASURE.summary, params);
+      for (const sql of ERASURE.deletes) await client.query(sql, params);
+      return erasedEvents(summary.rows.map((r) => ({ event: r.event, count: Number(r.n), first: Number(r.first), last: Number(r.last) })));
+    });
   }
 
   async expireEvents(latest: number, beforeFor: (org: string) => number | null): Promise<ExpiredEvents[]> {
@@ -168,20 +160,17 @@ export class PostgresStore implements Store {
 
   /** One org's events before `before` and their ids, in one transaction (this store keeps no actor keys). */
   private expireOrg(org: string, before: number): Promise<number> {
-    return this.lifecycle.guard(() =>
-      this.writes.run(() =>
-        withContext('expire events', () =>
-          this.onWriter((client) =>
-            inTransaction(client, async () => {
-              const params = [org, before];
-              const counted = await client.query<{ n: string | number }>(EXPIRY.count, params);
-              for (const sql of EXPIRY.deletes) await client.query(sql, params);
-              return Number(counted.rows[0]?.n ?? 0);
-            }),
-          ),
-        ),
-      ),
-    );
+    return this.writeTransaction('expire events', async (client) => {
+      const params = [org, before];
+      const counted = await client.query<{ n: string | number }>(EXPIRY.count, params);
+      for (const sql of EXPIRY.deletes) await client.query(sql, params);
+      return Number(counted.rows[0]?.n ?? 0);
+    });
+  }
+
+  /** `fn` in one transaction on the writer connection, serialized with appends (deletions). */
+  private writeTransaction<T>(context: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.lifecycle.guard(() => this.writes.run(() => withContext(context, () => this.onWriter((client) => inTransaction(client, () => fn(client))))));
   }
 
   query(sql: string, params: readonly SqlParam[], options: QueryOptions = {}): Promise<SqlRow[]> {
