@@ -90,7 +90,7 @@ export class HttpTarget implements ImportTarget {
         const why = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
         throw new Error(refused(err) ? `${this.endpoint} refused the connection ${attempt} times` : `${this.endpoint}: ${why}; the batch may have been stored`, { cause: err });
       }
-      if (res.ok) return (await res.json()) as IngestReply;
+      if (res.ok) return this.reply(await res.text());
       if ((res.status === 429 || res.status === 503) && !last) {
         await res.body?.cancel();
         await this.wait(retryAfterMs(res), attempt);
@@ -98,6 +98,21 @@ export class HttpTarget implements ImportTarget {
       }
       throw new Error(`${this.endpoint} answered ${res.status}: ${await problemText(res)}${hint(res.status)}`);
     }
+  }
+
+  /** POST /events' answer; anything else means the URL is not a Tally server (a proxy's page, another service). */
+  private reply(text: string): IngestReply {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+    const r = body as Partial<IngestReply> | null;
+    if (typeof r?.accepted !== 'number' || typeof r.duplicates !== 'number') {
+      throw new Error(`${this.endpoint} answered 200 without an ingest reply (is --url a Tally server?): ${text.slice(0, 120)}; the batch may have been stored`);
+    }
+    return { accepted: r.accepted, duplicates: r.duplicates };
   }
 
   /** Retry-After when the server gave one, else 0.5 s doubling; never more than maxWaitMs. */

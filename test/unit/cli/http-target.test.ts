@@ -103,6 +103,16 @@ describe('HttpTarget', () => {
     await expect(target(tooLarge.url, []).append(batch)).rejects.toThrow(/413: Payload too large \(send smaller batches: --batch\)/);
   });
 
+  it('stops when a 200 is not an ingest reply (the URL is not a Tally server)', async () => {
+    const page: Answer = (res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>welcome</html>');
+    };
+    const { url, seen } = await scripted([page]);
+    await expect(target(url, []).append(batch)).rejects.toThrow(/answered 200 without an ingest reply \(is --url a Tally server\?\): <html>welcome/);
+    expect(seen).toHaveLength(1);
+  });
+
   it('tries again while nothing listens, then says the connection was refused', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const waits: number[] = [];
