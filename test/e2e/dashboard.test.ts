@@ -107,7 +107,8 @@ describe.skipIf(!hasChromium)('dashboard in chromium', () => {
     // The server serves the built dashboard; build it once if this checkout has not yet.
     if (!existsSync(path.join(root, 'web', 'dist', 'index.html'))) execSync('npm run build:web', { cwd: root, stdio: 'inherit' });
     await mkdir(SHOTS, { recursive: true });
-    t = await createTestApp({ models: ['learning', 'support', 'commerce'].map((m) => path.join(root, 'models', `${m}.yaml`)) });
+    // Three events per live message: a larger request is mostly announced as `dropped` (see the feed test).
+    t = await createTestApp({ models: ['learning', 'support', 'commerce'].map((m) => path.join(root, 'models', `${m}.yaml`)), live: { settings: { maxEventsPerNotice: 3 } } });
     const end = Date.now();
     for (const [i, dataset] of (['learning', 'support', 'commerce'] as DatasetName[]).entries()) {
       for (const batch of generateEvents({ dataset, events: 10_000, days: 90, end, seed: 7 + i })) await t.seed(ORG, batch);
@@ -221,6 +222,17 @@ describe.skipIf(!hasChromium)('dashboard in chromium', () => {
     // Same document: nothing reloaded.
     expect(await page.evaluate('window.e2eMarker')).toBe(true);
     await shoot(page, 'live-desktop');
+  });
+
+  it('shows the newest events of a request larger than one live message carries', async () => {
+    // Still on /live. Ten events in one request: three are pushed, seven announced as dropped.
+    const key = await t.ingestKey(ORG);
+    const stamp = Date.now();
+    const batch = Array.from({ length: 10 }, (_, i) => ({ event: 'app.opened', actor: `e2e-bulk-${i}`, id: `e2e-bulk-${stamp}-${i}`, timestamp: new Date(stamp - (10 - i) * 1000).toISOString() }));
+    const res = await fetch(`${base}/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+    expect(res.status).toBe(200);
+    // The newest one was never pushed: it is there because the feed read the newest events again.
+    await page.locator(`.feed li[data-event-id="e2e-bulk-${stamp}-9"]`).waitFor({ timeout: 15_000 });
   });
 
   it('shows reconnecting when the socket drops, then recovers and keeps updating', async () => {

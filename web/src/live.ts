@@ -11,6 +11,7 @@ export type LiveStatus = 'connecting' | 'open' | 'reconnecting' | 'offline';
 type ServerMessage =
   | { type: 'result'; id: string; data: QueryResult }
   | { type: 'event'; id: string; event: ActivityEvent }
+  | { type: 'dropped'; id: string; count: number }
   | { type: 'error'; id?: string; error: { detail?: string; title?: string } }
   | { type: 'pong' }
   | { type: 'alert' };
@@ -19,6 +20,8 @@ interface Subscription {
   message: Record<string, unknown>;
   onResult?: (data: QueryResult) => void;
   onEvent?: (event: ActivityEvent) => void;
+  /** Events arrived that were not sent one by one (a large request, an import): `count` of them. */
+  onDropped?: (count: number) => void;
   onError?: (message: string) => void;
 }
 
@@ -57,9 +60,12 @@ export class LiveClient {
     return this.add({ message: { type: 'subscribe', query, interval }, onResult, onError });
   }
 
-  /** Every newly ingested event matching `patterns` (e.g. "payment.*"); all when empty. */
-  events(patterns: string[], onEvent: (event: ActivityEvent) => void): () => void {
-    return this.add({ message: { type: 'events', filter: patterns.length ? { events: patterns } : {} }, onEvent });
+  /**
+   * Every newly ingested event matching `patterns` (e.g. "payment.*"); all when empty. Events the
+   * server announces without sending (more than one message carries) come as `onDropped(count)`.
+   */
+  events(patterns: string[], onEvent: (event: ActivityEvent) => void, onDropped?: (count: number) => void): () => void {
+    return this.add({ message: { type: 'events', filter: patterns.length ? { events: patterns } : {} }, onEvent, ...(onDropped ? { onDropped } : {}) });
   }
 
   private add(sub: Subscription): () => void {
@@ -111,6 +117,7 @@ export class LiveClient {
     }
     if (msg.type === 'result') this.subs.get(msg.id)?.onResult?.(msg.data);
     else if (msg.type === 'event') this.subs.get(msg.id)?.onEvent?.(msg.event);
+    else if (msg.type === 'dropped') this.subs.get(msg.id)?.onDropped?.(msg.count);
     else if (msg.type === 'error' && msg.id) this.subs.get(msg.id)?.onError?.(msg.error.detail ?? msg.error.title ?? 'Live query failed');
   }
 }

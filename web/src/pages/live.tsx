@@ -45,13 +45,29 @@ export function LivePage() {
       (err: unknown) => alive && setFeedError(err instanceof Error ? err.message : String(err)),
     );
     let pending: ReturnType<typeof setTimeout> | null = null;
-    const offEvents = live.events([], (e) => {
-      const key = e.id ?? `${e.timestamp}-${e.event}-${e.actor ?? ''}`;
-      fresh.current.add(key);
-      setFeed((cur) => [e, ...(cur ?? [])].slice(0, FEED_SIZE));
-      // New events change "active now": refresh soon, once per burst.
+    // New events change "active now": refresh soon, once per burst.
+    const soon = (): void => {
       if (!pending) pending = setTimeout(() => { pending = null; refreshNow(); }, 500);
-    });
+    };
+    let reloading: ReturnType<typeof setTimeout> | null = null;
+    const offEvents = live.events(
+      [],
+      (e) => {
+        const key = e.id ?? `${e.timestamp}-${e.event}-${e.actor ?? ''}`;
+        fresh.current.add(key);
+        setFeed((cur) => [e, ...(cur ?? [])].slice(0, FEED_SIZE));
+        soon();
+      },
+      // Events the server did not send one by one (a large batch, an import): the newest are read again.
+      () => {
+        soon();
+        if (reloading) return;
+        reloading = setTimeout(() => {
+          reloading = null;
+          get<{ events: ActivityEvent[] }>('/activity', { limit: FEED_SIZE }).then((r) => alive && setFeed(r.events.slice(0, FEED_SIZE)), () => undefined);
+        }, 300);
+      },
+    );
     const offSeries = live.subscribe(
       { metrics: ['count', 'count_distinct(actor)'], timeRange: { preset: '1h' }, granularity: '1m' },
       (data) => { setSeries(data); setSeriesError(null); },
@@ -61,6 +77,7 @@ export function LivePage() {
       alive = false;
       clearInterval(poll);
       if (pending) clearTimeout(pending);
+      if (reloading) clearTimeout(reloading);
       offEvents();
       offSeries();
     };
