@@ -66,7 +66,12 @@ export interface AppDeps extends AuthDeps, OpsDeps {
   retention?: RetentionAppOptions;
 }
 
-const MAX_PATH_PARAM_LENGTH = 200 * 4 * 3;
+/**
+ * Path values are checked by the routes' schemas (a group's value is a string prop: up to 1,000
+ * characters; an actor id 200). Fastify answers 414 before the schema for a decoded value longer
+ * than maxParamLength (default 100), so it is set well above the longest allowed one.
+ */
+const MAX_PATH_PARAM_LENGTH = 2000;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ops = opsServices(deps);
@@ -76,8 +81,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     serverFactory: (handler, options) => laneServer(lane, handler, options),
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimitBytes,
-    // An actor id (200 characters, up to 4 UTF-8 bytes each) percent-encoded in a path: longer
-    // params get 414 before the route's schema can name the field (Fastify's default is 100).
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();

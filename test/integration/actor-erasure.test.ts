@@ -171,7 +171,7 @@ describe('DELETE /api/v1/actors/{actor}', () => {
   });
 
   it('takes the longest actor ids ingest accepts, and names the field of a longer one', async () => {
-    // 200 characters of 4-byte UTF-8, percent-encoded: 2,400 characters in the path.
+    // 200 characters (4-byte UTF-8: 2,400 characters of path once percent-encoded).
     const longest = '😀'.repeat(100);
     expect(longest.length).toBe(200);
     await t.seed(ORG, [{ event: 'page.viewed', timestamp: FIXTURE_END - 60_000, actor: longest, id: null, props: {} }]);

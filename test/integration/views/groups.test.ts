@@ -44,6 +44,15 @@ describe('GET /groups/{dimension}/{value}', () => {
     expect((await f.get('/groups/class/class-999')).status).toBe(404);
   });
 
+  it('takes the longest value a string prop can hold in the path, and names a longer one', async () => {
+    // 1,000 characters (two-byte UTF-8, 6,000 characters of path once percent-encoded).
+    const longest = 'é'.repeat(1000);
+    expect((await f.get(`/groups/class/${encodeURIComponent(longest)}`)).status).toBe(404);
+    const longer = await f.get(`/groups/class/${encodeURIComponent(longest + 'é')}`);
+    expect(longer.status).toBe(400);
+    expect(longer.body.errors?.[0]?.path).toBe('/params/value');
+  });
+
   it('typed values: a boolean dimension', async () => {
     const { status, body } = await f.get<GroupResult>('/groups/passed/true?range=30d');
     expect(status).toBe(200);
