@@ -6,6 +6,7 @@
  * of a flood of historical events.
  */
 import type { AppendedNotice } from '../../ingest/ingest-service.js';
+import { Coalescer } from '../coalescer.js';
 import type { LiveBus } from './bus-port.js';
 
 interface Merged {
@@ -25,16 +26,15 @@ export interface AnnouncerOptions {
 
 export class AppendedAnnouncer {
   private readonly pending = new Map<string, Merged>();
-  private readonly now: () => number;
-  private timer: NodeJS.Timeout | null = null;
-  private lastPublish = -Infinity;
-  private published: Promise<unknown> = Promise.resolve();
+  /** At most one publish per interval, the first at once (the live queries' own rule). */
+  private readonly coalescer: Coalescer;
+  private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly bus: Pick<LiveBus, 'publish'>,
     private readonly options: AnnouncerOptions,
   ) {
-    this.now = options.now ?? Date.now;
+    this.coalescer = new Coalescer(() => this.publishPending(), options.intervalMs, options.now);
   }
 
   /** IngestService.onAppended listener; never delays the ingest. */
@@ -49,29 +49,25 @@ export class AppendedAnnouncer {
       merged.maxTime = Math.max(merged.maxTime, notice.maxTime);
       merged.count += notice.events.length;
     }
-    if (this.timer !== null) return;
-    const delay = Math.max(0, this.lastPublish + this.options.intervalMs - this.now());
-    this.timer = setTimeout(() => this.publishPending(), delay);
+    this.coalescer.request();
   };
 
-  /** Publishes what is waiting and resolves when every publish so far has settled. */
+  /** Publishes what is waiting, without waiting for the interval, and resolves when every publish has settled. */
   async flush(): Promise<void> {
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.publishPending();
-    }
-    await this.published;
+    // No timed run starts after this; one under way is waited for, then the rest goes out.
+    this.coalescer.stop();
+    await this.inFlight;
+    await this.publishPending();
   }
 
-  private publishPending(): void {
-    this.timer = null;
-    this.lastPublish = this.now();
+  private publishPending(): Promise<void> {
     const sends: Promise<void>[] = [];
     for (const [org, m] of this.pending) {
       const message = { kind: 'appended' as const, org, eventNames: [...m.names], minTime: m.minTime, maxTime: m.maxTime, count: m.count, events: [], origin: this.options.origin };
       sends.push(this.bus.publish(message).catch((err: unknown) => this.options.onError(err, org)));
     }
     this.pending.clear();
-    this.published = Promise.all([this.published, ...sends]);
+    this.inFlight = Promise.all(sends).then(() => undefined);
+    return this.inFlight;
   }
 }
