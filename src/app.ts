@@ -88,7 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   closeIdleOnClose(app);
   app.addSchema(ProblemSchema);
   wireCache(app, deps.cache ?? null, deps.ingest, ops.telemetry);
-  wireRetention(app, deps.store, deps.cache ?? null, deps.retention);
+  wireRetention(app, deps.ingest, deps.retention);
   await app.register(errorsPlugin);
   const security = await registerFrontStack(app, ops);
   const auth = authServices(deps);

@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.js';
-import type { AppendedNotice, ErasedNotice } from '../ingest/ingest-service.js';
+import type { IngestService } from '../ingest/ingest-service.js';
 import type { Telemetry } from '../ops/telemetry.js';
 import { bearerToken } from '../http/plugins/bearer.js';
 import { compressedHit, negotiatedCoding, sendEncoded } from '../http/plugins/compression.js';
@@ -129,7 +129,7 @@ function teachHitLane(request: FastifyRequest, key: string, org: string): void {
 export function wireCache(
   app: FastifyInstance,
   cache: TallyCache | null,
-  ingest: { onAppended(l: (n: AppendedNotice) => Promise<void>): () => void; onErased(l: (n: ErasedNotice) => Promise<void>): () => void },
+  ingest: Pick<IngestService, 'onAppended' | 'onErased' | 'onExpired'>,
   telemetry?: Pick<Telemetry, 'sources'>,
 ): void {
   app.decorate('tallyCache', cache);
@@ -151,8 +151,16 @@ export function wireCache(
       app.log.error({ err, org: notice.org }, 'cache: invalidation after an erasure failed');
     }
   });
+  const offExpired = ingest.onExpired(async (expired) => {
+    try {
+      await cache.onExpired(expired);
+    } catch (err) {
+      app.log.error({ err, org: expired.org }, 'cache: invalidation after a retention sweep failed');
+    }
+  });
   app.addHook('onClose', async () => {
     off();
     offErased();
+    offExpired();
   });
 }

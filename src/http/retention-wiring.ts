@@ -1,13 +1,13 @@
 /**
  * Runs the retention sweep (ingest/retention-sweeper.ts) for the app's lifetime: from onReady to
- * preClose, logging through the app's logger; every org that lost events has its cached answers
- * over the deleted span dropped (on every instance, through Redis when configured).
+ * preClose, logging through the app's logger. It deletes through the ingest service, whose
+ * listeners drop the cached answers over the deleted span and recompute the live queries that
+ * read it (on every instance, through Redis when configured).
  */
 import type { FastifyInstance } from 'fastify';
-import type { TallyCache } from '../cache/tally-cache.js';
 import type { RetentionPolicy } from '../domain/retention.js';
+import type { IngestService } from '../ingest/ingest-service.js';
 import { RetentionSweeper } from '../ingest/retention-sweeper.js';
-import type { Store } from '../store/port.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,18 +22,17 @@ export interface RetentionAppOptions {
   now?: () => number;
 }
 
-export function wireRetention(app: FastifyInstance, store: Store, cache: TallyCache | null, options: RetentionAppOptions | undefined): void {
+export function wireRetention(app: FastifyInstance, ingest: Pick<IngestService, 'expireEvents'>, options: RetentionAppOptions | undefined): void {
   if (!options?.policy.enabled) {
     app.decorate('retentionSweeper', null);
     return;
   }
   const sweeper = new RetentionSweeper({
-    store,
+    ingest,
     policy: options.policy,
     intervalMs: options.sweepIntervalMs,
     log: app.log,
     ...(options.now ? { now: options.now } : {}),
-    ...(cache ? { onExpired: (e) => cache.onExpired(e) } : {}),
   });
   app.decorate('retentionSweeper', sweeper);
   app.addHook('onReady', async () => sweeper.start());

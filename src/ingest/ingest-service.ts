@@ -2,10 +2,11 @@
  * Ingest: validate → enforce limits → append through the store port (one transaction per
  * request) → tell listeners what was appended. Replies only after the store committed.
  * Erasing an actor (DELETE /actors/{actor}) goes the same way back: the store deletes, then
- * listeners hear what changed, so caches and live queries stop showing the actor's data.
+ * listeners hear what changed, so caches and live queries stop showing the actor's data; so does
+ * the retention sweep (expireEvents).
  */
 import { AppError } from '../domain/errors.js';
-import type { ErasedEvents, StoredEvent } from '../domain/event.js';
+import type { ErasedEvents, ExpiredEvents, StoredEvent } from '../domain/event.js';
 import type { RetentionPolicy } from '../domain/retention.js';
 import type { Catalog } from '../model/types.js';
 import type { Store } from '../store/port.js';
@@ -37,6 +38,9 @@ export interface ErasedNotice {
 }
 
 export type ErasedListener = (notice: ErasedNotice) => void | Promise<void>;
+
+/** The retention sweep deleted an org's events before `before` (ExpiredEvents with at least one event). */
+export type ExpiredListener = (notice: ExpiredEvents) => void | Promise<void>;
 
 /** Listeners of one kind of notice; a rejected promise of one never stops the others. */
 class Listeners<N> {
@@ -76,6 +80,7 @@ export interface IngestReply {
 export class IngestService {
   private readonly appended = new Listeners<AppendedNotice>();
   private readonly erased = new Listeners<ErasedNotice>();
+  private readonly expired = new Listeners<ExpiredEvents>();
   private readonly now: () => number;
 
   constructor(
@@ -92,6 +97,10 @@ export class IngestService {
 
   onErased(listener: ErasedListener): () => void {
     return this.erased.add(listener);
+  }
+
+  onExpired(listener: ExpiredListener): () => void {
+    return this.expired.add(listener);
   }
 
   async ingest(org: string, body: unknown): Promise<IngestReply> {
@@ -113,6 +122,16 @@ export class IngestService {
       await this.erased.emit({ org, actor, eventNames: result.eventNames, minTime: result.minTime, maxTime: result.maxTime });
     }
     return result;
+  }
+
+  /**
+   * The retention sweep (Store.expireEvents): deletes, then tells the listeners of every org that
+   * lost events before it resolves.
+   */
+  async expireEvents(latest: number, beforeFor: (org: string) => number | null): Promise<ExpiredEvents[]> {
+    const expired = await this.store.expireEvents(latest, beforeFor);
+    for (const e of expired) await this.expired.emit(e);
+    return expired;
   }
 
   private async notify(org: string, events: readonly StoredEvent[]): Promise<void> {

@@ -1,12 +1,12 @@
 /**
  * The retention sweep: at start and then every interval, events older than their org keeps
- * (domain/retention.ts) are deleted through the store, and whoever listens (the answer cache)
- * hears which org lost events before which instant. One sweep at a time per process; with
+ * (domain/retention.ts) are deleted through IngestService.expireEvents, whose listeners (the
+ * answer cache, live queries) hear which org lost events before which instant. One sweep at a time per process; with
  * several instances on PostgreSQL each sweeps, and the later ones find nothing left to delete.
  */
 import type { ExpiredEvents } from '../domain/event.js';
 import type { RetentionPolicy } from '../domain/retention.js';
-import type { Store } from '../store/port.js';
+import type { IngestService } from './ingest-service.js';
 
 export interface SweepLog {
   info(obj: object, msg: string): void;
@@ -14,12 +14,10 @@ export interface SweepLog {
 }
 
 export interface RetentionSweeperOptions {
-  store: Pick<Store, 'expireEvents'>;
+  ingest: Pick<IngestService, 'expireEvents'>;
   policy: RetentionPolicy;
   intervalMs: number;
   log: SweepLog;
-  /** Called for every org that lost events (before the sweep resolves). */
-  onExpired?: (expired: ExpiredEvents) => Promise<void> | void;
   now?: () => number;
 }
 
@@ -52,16 +50,13 @@ export class RetentionSweeper {
   }
 
   private async run(): Promise<ExpiredEvents[]> {
-    const { policy, store, log } = this.options;
+    const { policy, ingest, log } = this.options;
     const now = this.now();
     const latest = policy.latestCutoff(now);
     if (latest === null) return [];
     try {
-      const expired = await store.expireEvents(latest, (org) => policy.oldestAllowed(org, now)?.time ?? null);
-      for (const e of expired) {
-        log.info({ org: e.org, expiredEvents: e.events, before: new Date(e.before).toISOString() }, 'retention: expired events');
-        await this.options.onExpired?.(e);
-      }
+      const expired = await ingest.expireEvents(latest, (org) => policy.oldestAllowed(org, now)?.time ?? null);
+      for (const e of expired) log.info({ org: e.org, expiredEvents: e.events, before: new Date(e.before).toISOString() }, 'retention: expired events');
       return expired;
     } catch (err) {
       log.error({ err }, 'retention: sweep failed');

@@ -10,7 +10,7 @@
  * tables (alert-repository.ts). createLive wires it; buildApp attaches it to ingest and routes.
  */
 import type { LiveSettings } from '../config/live.js';
-import type { AppendedListener, ErasedListener } from '../ingest/ingest-service.js';
+import type { IngestService } from '../ingest/ingest-service.js';
 import type { Catalog } from '../model/types.js';
 import { AlertEvaluator } from './alerts/alert-evaluator.js';
 import type { MetadataStore } from './alerts/alert-repository.js';
@@ -37,7 +37,7 @@ export interface LiveDeps {
   engine: LiveEngine;
   catalog: Catalog;
   store: MetadataStore;
-  ingest: { onAppended(listener: AppendedListener): () => void; onErased(listener: ErasedListener): () => void };
+  ingest: Pick<IngestService, 'onAppended' | 'onErased' | 'onExpired'>;
   settings: LiveSettings;
   log: LiveLog;
   now?: () => number;
@@ -101,7 +101,12 @@ export function createLive(deps: LiveDeps): Live {
     start() {
       hub.start();
       ev.start();
-      detach = [deps.ingest.onAppended((notice) => hub.publishAppended(notice)), deps.ingest.onErased((notice) => hub.publishErased(notice))];
+      detach = [
+        deps.ingest.onAppended((notice) => hub.publishAppended(notice)),
+        deps.ingest.onErased((notice) => hub.publishErased(notice)),
+        deps.ingest.onExpired((notice) => hub.publishExpired(notice)),
+
+      ];
     },
     shutdown: () => hub.shutdown(),
     async stop() {

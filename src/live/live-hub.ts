@@ -9,7 +9,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { LiveSettings } from '../config/live.js';
-import type { StoredEvent } from '../domain/event.js';
+import type { ExpiredEvents, StoredEvent } from '../domain/event.js';
 import type { AppendedNotice, ErasedNotice } from '../ingest/ingest-service.js';
 import type { Catalog } from '../model/types.js';
 import type { BusMessage, LiveBus } from './bus/bus-port.js';
@@ -70,6 +70,10 @@ class EventEntry implements LiveEntry {
 
   get actor(): string | null {
     return this.event.actor;
+  }
+
+  get timestamp(): number {
+    return this.event.timestamp;
   }
 
   get json(): string {
@@ -135,6 +139,16 @@ export class LiveHub {
     this.options.bus
       .publish({ kind: 'erased', org: notice.org, actor: notice.actor, eventNames: notice.eventNames, minTime: notice.minTime, maxTime: notice.maxTime, origin: this.instanceId })
       .catch((err: unknown) => this.options.log.warn({ err, org: notice.org }, 'live: could not publish an erasure'));
+  }
+
+  /**
+   * Publishes a retention sweep's deletion: live queries over the span recompute and replay
+   * buffers drop its events on every instance; connected clients get nothing.
+   */
+  publishExpired(notice: ExpiredEvents): void {
+    this.options.bus
+      .publish({ kind: 'expired', org: notice.org, before: notice.before, origin: this.instanceId })
+      .catch((err: unknown) => this.options.log.warn({ err, org: notice.org }, 'live: could not publish an expiry'));
   }
 
   acceptWebSocket(socket: WebSocket, org: string, exp: number | null, log: LiveLog): void {
@@ -206,6 +220,11 @@ export class LiveHub {
     if (m.kind === 'erased') {
       this.queries.onNotice(m.org, m);
       this.replay.forget(m.org, m.actor);
+      return;
+    }
+    if (m.kind === 'expired') {
+      this.queries.onNotice(m.org, { eventNames: null, minTime: -Infinity, maxTime: m.before - 1 });
+      this.replay.forgetBefore(m.org, m.before);
       return;
     }
     let entries: LiveEntry[];

@@ -9,7 +9,8 @@ import { commonEvents, compareSpan, resolveTimeRange } from '../query/index.js';
 import type { TimeSpan } from '../query/index.js';
 
 export interface NoticeSpan {
-  eventNames: readonly string[];
+  /** The events' names; null = any event (a retention sweep's deletion). */
+  eventNames: readonly string[] | null;
   minTime: number;
   maxTime: number;
 }
@@ -52,7 +53,8 @@ export class QueryScope {
 
   affects(notice: NoticeSpan, now: number): boolean {
     const events = this.events;
-    if (events !== null && !notice.eventNames.some((n) => events.has(n))) return false;
+    const names = notice.eventNames;
+    if (events !== null && names !== null && !names.some((n) => events.has(n))) return false;
     return this.spans(now).some((s) => notice.maxTime >= s.from && notice.minTime < s.to);
   }
 }

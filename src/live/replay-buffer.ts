@@ -14,6 +14,8 @@ export interface LiveEntry {
   readonly json: string;
   /** An event's actor (erasure removes its entries); absent for alerts. */
   readonly actor?: string | null;
+  /** An event's timestamp (the retention sweep removes older entries); absent for alerts. */
+  readonly timestamp?: number;
 }
 
 export interface Replay {
@@ -101,6 +103,11 @@ export class ReplayBuffer {
   /** Drops an erased actor's events of this org (alerts and other actors' events stay). */
   forget(org: string, actor: string): void {
     this.rings.get(org)?.retain((e) => e.type !== 'event' || e.actor !== actor);
+  }
+
+  /** Drops this org's events from before `before` (deleted by the retention sweep). */
+  forgetBefore(org: string, before: number): void {
+    this.rings.get(org)?.retain((e) => e.type !== 'event' || e.timestamp === undefined || e.timestamp >= before);
   }
 
   /** What follows `lastSeq` for this org, oldest first. */

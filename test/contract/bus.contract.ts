@@ -129,6 +129,16 @@ export function busContract(name: string, open: () => Promise<BusPair>): void {
       expect((onB.got[2]?.firstSeq ?? 0) - (onB.got[0]?.firstSeq ?? 0)).toBe(1);
     });
 
+    it('carries expiries to the other instance without using up sequence numbers', async () => {
+      const onB = collector(pair.b);
+      await pair.a.publish(appended(org, [ev(1)]));
+      await pair.a.publish({ kind: 'expired', org, before: 1_700_000_000_000, origin: 'test' });
+      await pair.a.publish(appended(org, [ev(2)]));
+      await until(() => onB.got.length === 3);
+      expect(onB.got[1]).toMatchObject({ kind: 'expired', org, before: 1_700_000_000_000 });
+      expect((onB.got[2]?.firstSeq ?? 0) - (onB.got[0]?.firstSeq ?? 0)).toBe(1);
+    });
+
     it('keeps per-org order under concurrent publishing', async () => {
       const onB = collector(pair.b);
       await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? pair.a : pair.b).publish(appended(org, [ev(i)]))));

@@ -31,7 +31,7 @@ export interface LiveAppOptions {
 export interface LiveWiring {
   options: LiveAppOptions | undefined;
   engine: LiveEngine & { readonly catalog: Catalog };
-  ingest: Pick<IngestService, 'onAppended' | 'onErased'>;
+  ingest: Pick<IngestService, 'onAppended' | 'onErased' | 'onExpired'>;
   store: Pick<Store, 'query' | 'execute'>;
   telemetry: Telemetry;
   allowedOrigins: readonly string[];

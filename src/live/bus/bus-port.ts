@@ -54,7 +54,18 @@ export interface ErasedInput {
   origin: string;
 }
 
-export type BusInput = AppendedInput | AlertInput | RulesInput | ErasedInput;
+/**
+ * The retention sweep deleted an org's events before `before`: every instance recomputes the live
+ * queries that read that span, and drops those events from its SSE replay buffer.
+ */
+export interface ExpiredInput {
+  kind: 'expired';
+  org: string;
+  before: number;
+  origin: string;
+}
+
+export type BusInput = AppendedInput | AlertInput | RulesInput | ErasedInput | ExpiredInput;
 
 /** A delivered message: entry i (event i, or the alert) has SSE id `firstSeq + i`. */
 export type BusMessage = BusInput & { firstSeq: number };

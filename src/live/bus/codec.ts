@@ -38,6 +38,14 @@ interface ErasedWire {
   i: string;
 }
 
+interface ExpiredWire {
+  v: 1;
+  k: 'd';
+  o: string;
+  b: number;
+  i: string;
+}
+
 interface RulesWire {
   v: 1;
   k: 'r';
@@ -52,6 +60,10 @@ export function encodeMessage(message: BusInput): string {
   }
   if (message.kind === 'erased') {
     const wire: ErasedWire = { v: 1, k: 'x', o: message.org, u: message.actor, n: message.eventNames, t: [message.minTime, message.maxTime], i: message.origin };
+    return JSON.stringify(wire);
+  }
+  if (message.kind === 'expired') {
+    const wire: ExpiredWire = { v: 1, k: 'd', o: message.org, b: message.before, i: message.origin };
     return JSON.stringify(wire);
   }
   if (message.kind === 'alert') {
@@ -94,6 +106,11 @@ export function decodeMessage(firstSeq: number, text: string): BusMessage {
   const org = raw['o'];
   const origin = raw['i'];
   if (raw['k'] === 'r') return { kind: 'rules', org, origin, firstSeq };
+  if (raw['k'] === 'd') {
+    const before = raw['b'];
+    if (!isNumber(before)) fail('expiry instant');
+    return { kind: 'expired', org, origin, before, firstSeq };
+  }
   if (raw['k'] === 'l') {
     const alert = raw['a'];
     if (!isRecord(alert) || !isString(alert['id']) || alert['org'] !== org) fail('alert');

@@ -34,6 +34,16 @@ describe('bus codec', () => {
     expect(() => decodeMessage(1, '{"v":1,"k":"x","o":"o","i":"x","n":["a"],"t":[1,2]}')).toThrow(/actor/);
   });
 
+  it('round-trips expiries exactly', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.nat(), (before, seq) => {
+        const input = { kind: 'expired' as const, org: 'o', before, origin: 'i' };
+        expect(decodeMessage(seq, encodeMessage(input))).toEqual({ ...input, firstSeq: seq });
+      }),
+    );
+    expect(() => decodeMessage(1, '{"v":1,"k":"d","o":"o","i":"x","b":"soon"}')).toThrow(/expiry instant/);
+  });
+
   it('rejects malformed messages instead of half-applying them', () => {
     expect(() => decodeMessage(1, '{"v":1,"k":"a","o":"o","i":"x","n":["a"],"t":[1],"c":1,"e":[]}')).toThrow(/time span/);
     expect(() => decodeMessage(1, '{"v":1,"k":"a","o":"o","i":"x","n":["a"],"t":[1,2],"c":1,"e":[["a","nope",null,null,{}]]}')).toThrow(/event fields/);

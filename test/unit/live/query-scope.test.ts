@@ -43,4 +43,16 @@ describe('QueryScope', () => {
     expect(fixed.affects(notice(['x']), NOW)).toBe(false);
     expect(scope({ metrics: ['count'], timeRange: { preset: 'all' } }).affects(notice(['x'], 0, 0), NOW)).toBe(true);
   });
+
+  it('is affected by a deletion of any events before an instant only when its windows reach back before it', () => {
+    const expiry = (before: number) => ({ eventNames: null, minTime: -Infinity, maxTime: before - 1 });
+    const recent = scope({ metrics: ['revenue'], timeRange: { preset: '24h' } });
+    expect(recent.affects(expiry(NOW - 30 * 24 * HOUR), NOW)).toBe(false);
+    expect(recent.affects(expiry(NOW - 2 * HOUR), NOW)).toBe(true);
+    // Its comparison window counts too.
+    const compared = scope({ metrics: ['count'], timeRange: { preset: '24h' }, compare: 'previous_period' });
+    expect(compared.affects(expiry(NOW - 36 * HOUR), NOW)).toBe(true);
+    expect(compared.affects(expiry(NOW - 50 * HOUR), NOW)).toBe(false);
+    expect(scope({ metrics: ['revenue'], timeRange: { preset: 'all' } }).affects(expiry(0), NOW)).toBe(true);
+  });
 });

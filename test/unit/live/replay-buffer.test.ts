@@ -60,6 +60,17 @@ describe('ReplayBuffer', () => {
     expect(b.since('o', 0)).toEqual({ entries: [alert, of(5, 'kept'), of(6, 'kept'), of(7, 'kept')], missed: 2 });
   });
 
+  it('forgets events from before an expiry instant, keeping alerts and later events, without reporting them as missed', () => {
+    const b = new ReplayBuffer(5);
+    const at = (seq: number, timestamp: number): LiveEntry => ({ ...entry(seq), timestamp });
+    const alert: LiveEntry = { seq: 3, type: 'alert', name: 'burst', json: '{}' };
+    b.push('o', [at(1, 100), at(2, 500), alert, at(4, 199), at(5, 200)]);
+    b.push('p', [at(1, 100)]);
+    b.forgetBefore('o', 200);
+    expect(b.since('o', 0)).toEqual({ entries: [at(2, 500), alert, at(5, 200)], missed: 0 });
+    expect(seqs(b.since('p', 0).entries)).toEqual([1]);
+  });
+
   it('with size 0 keeps nothing but still knows the latest id', () => {
     const b = new ReplayBuffer(0);
     b.push('o', [1, 2, 3].map(entry));
