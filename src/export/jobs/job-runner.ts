@@ -3,7 +3,8 @@
  * `<jobs dir>/<id>.<ext>.partial`, renamed to its final name only once complete.
  *
  * Lifecycle decisions:
- * - Submitting checks the org's cap (queued + running) and inserts the job as `queued`; the
+ * - Submitting takes one of the org's slots (its cap of queued + running jobs, exact across
+ *   instances) and inserts the job as `queued`, releasing the slot when the job ends; the
  *   request and its submission time are stored, so a preset like `7d` means the same range
  *   whenever the job runs.
  * - A runner takes a queued job by claiming it in the table (job-store.ts `claim`), so with
@@ -146,16 +147,19 @@ export class JobRunner {
     this.started = false;
   }
 
-  /** Inserts a job unless the org is at its cap; one submission per org at a time keeps the count exact. */
+  /**
+   * Inserts a job unless the org is at its cap (queued + running, counted across instances: the
+   * job takes one of the org's slots, job-store.ts). Submissions of one org in this process go one
+   * at a time, so they do not race each other for slots.
+   */
   async submit(org: string, user: string, request: ExportRequest, createdAt: number): Promise<ExportJob> {
     const previous = this.submitting.get(org) ?? Promise.resolve();
     const attempt = previous.catch(() => undefined).then(async () => {
-      const active = await this.jobs.active(org);
-      if (active >= this.o.maxPerOrg) {
+      const id = randomUUID();
+      if (!(await this.jobs.insertInFreeSlot({ id, org, user, format: request.format, request, createdAt }, this.o.maxPerOrg))) {
+        const active = await this.jobs.active(org);
         throw new AppError('TOO_MANY_EXPORT_JOBS', `Org "${org}" already has ${active} export jobs queued or running (at most ${this.o.maxPerOrg}); wait for one to finish.`);
       }
-      const id = randomUUID();
-      await this.jobs.insert({ id, org, user, format: request.format, request, createdAt });
       // Read before it can start: the reply shows the job as submitted, whatever the runner does next.
       const job = (await this.jobs.get(org, id)) as ExportJob;
       if (!this.queue.includes(id)) this.queue.push(id);

@@ -34,6 +34,9 @@ const COLUMNS =
   'id, org_id, user_sub, status, format, spec, file_name, file_path, rows_written, total_estimate, bytes, error, ' +
   'created_at, started_at, finished_at, expires_at';
 
+/** Lost races for a slot tolerated beyond the cap before a submission gives up. */
+const SLOT_RACES = 10;
+
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
@@ -73,12 +76,29 @@ export class ExportJobStore {
     };
   }
 
-  async insert(job: Pick<ExportJob, 'id' | 'org' | 'user' | 'format' | 'request' | 'createdAt'>): Promise<void> {
-    await this.store.execute(
-      `INSERT INTO export_jobs (id, org_id, user_sub, status, format, spec, rows_written, created_at)
-       VALUES ($1, $2, $3, 'queued', $4, $5, 0, ${this.time('$6')})`,
-      [job.id, job.org, job.user, job.format, JSON.stringify(job.request), job.createdAt],
-    );
+  /**
+   * Inserts the job as `queued` in one of its org's `cap` slots, or returns false when every slot
+   * is held by a queued or running job. A slot is a unique (org, slot) pair, so when submissions
+   * on several instances pick the same free slot at once exactly one insert lands; the others
+   * look again (and find the next slot, or none). Also false after SLOT_RACES lost races beyond
+   * the cap (slots freed and taken again meanwhile).
+   */
+  async insertInFreeSlot(job: Pick<ExportJob, 'id' | 'org' | 'user' | 'format' | 'request' | 'createdAt'>, cap: number): Promise<boolean> {
+    for (let attempt = 0; attempt < cap + SLOT_RACES; attempt++) {
+      const held = await this.store.query('SELECT slot FROM export_jobs WHERE org_id = $1 AND slot IS NOT NULL', [job.org]);
+      const taken = new Set(held.map((r) => Number(r['slot'])));
+      let slot = 0;
+      while (taken.has(slot)) slot++;
+      if (slot >= cap) return false;
+      await this.store.execute(
+        `INSERT INTO export_jobs (id, org_id, user_sub, status, format, spec, rows_written, created_at, slot)
+         VALUES ($1, $2, $3, 'queued', $4, $5, 0, ${this.time('$6')}, $7) ON CONFLICT DO NOTHING`,
+        [job.id, job.org, job.user, job.format, JSON.stringify(job.request), job.createdAt, slot],
+      );
+      if ((await this.store.query('SELECT 1 AS x FROM export_jobs WHERE id = $1', [job.id])).length > 0) return true;
+    }
+    // Slots kept being taken under our hands: the org is as busy as its cap allows.
+    return false;
   }
 
   async get(org: string, id: string): Promise<ExportJob | null> {
@@ -97,7 +117,7 @@ export class ExportJobStore {
     return rows.map((r) => this.row(r));
   }
 
-  /** Queued and running jobs of the org (the per-org cap). */
+  /** Queued and running jobs of the org (what the per-org cap counts). */
   async active(org: string): Promise<number> {
     const rows = await this.store.query(`SELECT count(*) AS n FROM export_jobs WHERE org_id = $1 AND status IN ('queued', 'running')`, [org]);
     return Number(rows[0]?.['n'] ?? 0);
@@ -160,7 +180,7 @@ export class ExportJobStore {
 
   async markDone(id: string, now: number, rows: number, bytes: number, expiresAt: number): Promise<void> {
     await this.store.execute(
-      `UPDATE export_jobs SET status = 'done', rows_written = $2, bytes = $3, finished_at = ${this.time('$4')}, expires_at = ${this.time('$5')}
+      `UPDATE export_jobs SET status = 'done', slot = NULL, rows_written = $2, bytes = $3, finished_at = ${this.time('$4')}, expires_at = ${this.time('$5')}
        WHERE id = $1 AND status = 'running'`,
       [id, rows, bytes, now, expiresAt],
     );
@@ -169,7 +189,7 @@ export class ExportJobStore {
   /** Fails a queued or running job; returns nothing either way (a finished job keeps its state). */
   async markFailed(id: string, now: number, error: string): Promise<void> {
     await this.store.execute(
-      `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = ${this.time('$3')} WHERE id = $1 AND status IN ('queued', 'running')`,
+      `UPDATE export_jobs SET status = 'failed', slot = NULL, error = $2, finished_at = ${this.time('$3')} WHERE id = $1 AND status IN ('queued', 'running')`,
       [id, error, now],
     );
   }

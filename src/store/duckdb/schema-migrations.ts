@@ -154,6 +154,21 @@ export const MIGRATIONS: readonly Migration[] = [
       await conn.run('ALTER TABLE export_jobs ADD COLUMN heartbeat_at TIMESTAMP');
     },
   },
+  {
+    version: 7,
+    name: 'export job slots',
+    async up(conn) {
+      // The per-org cap of queued + running jobs, exact even when submissions race
+      // (job-store.ts insertInFreeSlot): a job holds one of its org's slots until it ends.
+      // The index comes first: DuckDB cannot create one over rows updated in the same transaction.
+      await conn.run('ALTER TABLE export_jobs ADD COLUMN slot INTEGER');
+      await conn.run('CREATE UNIQUE INDEX export_jobs_org_slot ON export_jobs (org_id, slot)');
+      await conn.run(`UPDATE export_jobs SET slot = r.n FROM (
+        SELECT id, row_number() OVER (PARTITION BY org_id ORDER BY created_at, id) - 1 AS n
+        FROM export_jobs WHERE status IN ('queued', 'running')
+      ) AS r WHERE export_jobs.id = r.id`);
+    },
+  },
 ];
 
 /**

@@ -137,6 +137,19 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     name: 'export job runners',
     statements: ['ALTER TABLE export_jobs ADD COLUMN runner text', 'ALTER TABLE export_jobs ADD COLUMN heartbeat_at timestamptz'],
   },
+  {
+    version: 7,
+    name: 'export job slots',
+    // The per-org cap of queued + running jobs, exact across instances (job-store.ts insertInFreeSlot).
+    statements: [
+      'ALTER TABLE export_jobs ADD COLUMN slot integer',
+      `UPDATE export_jobs SET slot = r.n FROM (
+        SELECT id, row_number() OVER (PARTITION BY org_id ORDER BY created_at, id) - 1 AS n
+        FROM export_jobs WHERE status IN ('queued', 'running')
+      ) AS r WHERE export_jobs.id = r.id`,
+      'CREATE UNIQUE INDEX export_jobs_org_slot ON export_jobs (org_id, slot)',
+    ],
+  },
 ];
 
 /** Brings the schema up to the newest version; returns the versions applied now. */

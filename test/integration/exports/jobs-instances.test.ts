@@ -2,7 +2,8 @@
  * Export jobs with several instances on one store and one (shared) export directory: each queued
  * job is claimed and run by exactly one runner, a running job is failed only once its runner's
  * heartbeat stops, jobs queued on a stopped instance are taken up by another, and files of jobs
- * running elsewhere survive a start. Runs on DuckDB and, in the `postgres` project, on PostgreSQL.
+ * running elsewhere survive a start, and an org's cap of queued + running jobs holds however its
+ * submissions are spread over instances. Runs on DuckDB and, in the `postgres` project, on PostgreSQL.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -32,7 +33,7 @@ afterAll(async () => {
 });
 
 /** Another instance: its own ExportService (and runner) over the same store and directory. */
-function instance(options: { orphanAfterMs?: number } = {}): ExportService {
+function instance(options: { orphanAfterMs?: number; maxJobsPerOrg?: number } = {}): ExportService {
   const service = new ExportService({ store: t.store, engine: t.engine, dir: t.exports?.directory ?? null, sweepIntervalMs: 50, heartbeatMs: 50, ...options });
   services.push(service);
   return service;
@@ -125,5 +126,33 @@ describe('export jobs across instances', () => {
     expect(existsSync(`${file}.partial`)).toBe(true);
     expect(existsSync(stray)).toBe(false);
     await b.stop();
+  });
+
+  it("holds an org's job cap when submissions race on two instances, and frees a slot when a job is cancelled or done", async () => {
+    // Neither runner is started: accepted jobs stay queued and keep their slots.
+    const [a, b] = [instance({ maxJobsPerOrg: 3 }), instance({ maxJobsPerOrg: 3 })];
+    const user = { org: 'capped', sub: 'u1' };
+    const request = { format: 'csv' as const, raw: { timeRange: RANGE, events: ['payment.completed'] } };
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).submit(request, user)));
+    const accepted = outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value.id);
+    expect(accepted).toHaveLength(3);
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'TOO_MANY_EXPORT_JOBS' });
+    const queued = await t.store.query(`SELECT count(*) AS n FROM export_jobs WHERE org_id = 'capped' AND status = 'queued'`, []);
+    expect(Number(queued[0]?.['n'])).toBe(3);
+
+    // A cancelled job gives its slot back: one more submission fits, on either instance.
+    await a.cancel('capped', accepted[0]!);
+    expect((await b.submit(request, user)).status).toBe('queued');
+    await expect(a.submit(request, user)).rejects.toMatchObject({ code: 'TOO_MANY_EXPORT_JOBS' });
+    // Another org has its own slots.
+    expect((await a.submit(request, { org: 'other-capped', sub: 'u1' })).status).toBe('queued');
+
+    // Jobs that finish give theirs back too.
+    await a.start();
+    const capped = async () => t.store.query(`SELECT id, status FROM export_jobs WHERE org_id = 'capped' AND status IN ('queued', 'running')`, []);
+    for (const row of await capped()) await until(String(row['id']), ['done']);
+    await a.stop();
+    const again = await Promise.allSettled(Array.from({ length: 4 }, () => b.submit(request, user)));
+    expect(again.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
   });
 });
