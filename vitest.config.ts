@@ -12,6 +12,7 @@ const ON_POSTGRES = [
   'test/integration/ingest.test.ts',
   'test/integration/actor-erasure.test.ts',
   'test/integration/data-retention.test.ts',
+  'test/integration/api-fuzz.test.ts',
   'test/integration/import/*.test.ts',
   'test/integration/views/*.test.ts',
   'test/integration/auth/*.test.ts',

@@ -14,7 +14,8 @@ import type { TallyCache } from './cache/tally-cache.js';
 import type { QueryEngine } from './engine/query-engine.js';
 import type { IngestService } from './ingest/ingest-service.js';
 import { authPlugin, DOCS_PREFIX } from './http/plugins/auth.js';
-import { errorsPlugin } from './http/plugins/errors.js';
+import { errorsPlugin, sendFrameworkError } from './http/plugins/errors.js';
+import { requestValuesPlugin } from './http/plugins/request-values.js';
 import { laneServer, laneStack, startHitLane } from './http/hit-lane-wiring.js';
 import { HitLane } from './http/hit-lane.js';
 import { opsServerOptions, registerFrontStack, registerLimits } from './http/plugins/ops-stack.js';
@@ -82,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimitBytes,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    frameworkErrors: sendFrameworkError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -90,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   wireCache(app, deps.cache ?? null, deps.ingest, ops.telemetry);
   wireRetention(app, deps.ingest, deps.retention);
   await app.register(errorsPlugin);
+  await app.register(requestValuesPlugin);
   const security = await registerFrontStack(app, ops);
   const auth = authServices(deps);
   await app.register(authPlugin, auth);

@@ -27,6 +27,7 @@ export const ERRORS = {
   EXPORT_NOT_READY: { status: 409, title: 'Export not ready' },
   EXPORT_EXPIRED: { status: 410, title: 'Export expired' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  URI_TOO_LONG: { status: 414, title: 'URI too long' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   TOO_MANY_EXPORT_JOBS: { status: 429, title: 'Too many export jobs' },

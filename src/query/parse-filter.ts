@@ -35,6 +35,8 @@ function checkScalar(field: FieldRef, op: FilterOp, value: unknown, zone: string
     ok: false,
     message: `expected ${want} for ${field.type} field "${field.name}", got ${quote(value)}`,
   });
+  // No stored text holds NUL (ingest refuses it) and PostgreSQL cannot compare with it.
+  if (typeof value === 'string' && value.includes('\u0000')) return { ok: false, message: 'must not contain the NUL character (U+0000)' };
   const finite = typeof value === 'number' && Number.isFinite(value);
   switch (field.type) {
     case 'string':

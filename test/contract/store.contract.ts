@@ -103,6 +103,10 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(row).toEqual({ n: 10, total: 45, first: T0, big: 9_007_199_254, flag: true, nothing: null, text: 'hello' });
       const limited = await store.query('SELECT id FROM events WHERE org_id = $1 ORDER BY ts LIMIT $2', [ORG, 3]);
       expect(limited.map((r) => r['id'])).toEqual(['n0', 'n1', 'n2']);
+      // Integer-valued numbers past ±2^53 (past int64 too) compare as the doubles they are.
+      const huge = await store.query('SELECT count(*) AS n FROM events WHERE org_id = $1 AND p_amount < $2 AND p_amount > $3', [ORG, 1e19, -(2 ** 63)]);
+      expect(huge).toEqual([{ n: 10 }]);
+      await store.execute('SELECT $1 < p_amount FROM events WHERE org_id = $2', [9_223_372_036_854_775_808, ORG]);
     });
 
     it('stores a repeated id once, across requests and within one request', async () => {

@@ -1,5 +1,5 @@
 /** Every error leaves as RFC 9457 problem+json built from the one catalog in domain/errors. */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FieldError } from '../../domain/errors.js';
 import { AppError, ERRORS, isAppError } from '../../domain/errors.js';
@@ -59,6 +59,22 @@ export function normalizeError(err: unknown): AppError {
   if (fe.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE', fe.message);
   if (fe.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', fe.message);
   return new AppError('INTERNAL', 'Something went wrong on our side; the request id identifies it in the logs.', undefined, { cause: err });
+}
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any route or hook runs (a path
+ * segment that is not valid percent-encoding, one longer than the router takes) leaves as
+ * problem+json like every other refusal, not as Fastify's own JSON.
+ */
+export function sendFrameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const appError =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new AppError('URI_TOO_LONG', 'A path segment is longer than this server takes.', [{ path: '/params', message: 'is too long' }])
+      : err.code === 'FST_ERR_BAD_URL'
+        ? new AppError('VALIDATION', 'A path segment is not valid percent-encoding.', [{ path: '/params', message: 'is not valid percent-encoding' }])
+        : normalizeError(err);
+  if (appError.status >= 500) reply.log.error({ err }, 'request failed');
+  void reply.status(appError.status).type('application/problem+json').send(toProblem(appError));
 }
 
 export const errorsPlugin = fp(

@@ -4,6 +4,8 @@ import { Type } from 'typebox';
 import type { AlertService } from '../../live/alerts/alert-service.js';
 import type { AlertRuleInput } from '../../live/alerts/alert-types.js';
 import { COMPARISONS } from '../../live/alerts/alert-types.js';
+import { fieldError } from '../../domain/errors.js';
+import { parseInstant } from '../../query/time.js';
 import { userOf } from '../plugins/auth.js';
 import { FilterSchema, problemResponses, ProblemSchema } from '../schemas/common.js';
 
@@ -61,6 +63,19 @@ const AlertEvent = Type.Object({
   deliveryError: Type.Union([Type.String(), Type.Null()]),
 });
 
+/** Every firing happened between 1970 and 9999: a `before` outside that means all or none of them. */
+const FIRINGS_SPAN = [0, Date.UTC(9999, 11, 31)] as const;
+
+/**
+ * `?before=` as the UTC instant both stores read (an offset is applied, not dropped); instants
+ * outside what a store's timestamp takes are clamped to the span firings can have.
+ */
+function firingsBefore(text: string): string {
+  const ms = parseInstant(text, 'UTC');
+  if (ms === null) throw fieldError('VALIDATION', '/querystring/before', 'expected an ISO 8601 time');
+  return new Date(Math.min(Math.max(ms, FIRINGS_SPAN[0]), FIRINGS_SPAN[1])).toISOString();
+}
+
 export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: AlertService }> = async (app, { alerts }) => {
   const common = { config: { permission: 'alerts:manage' as const } };
   app.post('/alerts', {
@@ -108,7 +123,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: AlertService }> = 
     },
     handler: async (request) => {
       const q = request.query;
-      const options = { limit: q.limit ?? 100, ...(q.ruleId ? { ruleId: q.ruleId } : {}), ...(q.before ? { before: q.before } : {}) };
+      const options = { limit: q.limit ?? 100, ...(q.ruleId ? { ruleId: q.ruleId } : {}), ...(q.before ? { before: firingsBefore(q.before) } : {}) };
       return { events: await alerts.events(userOf(request).org, options) };
     },
   });

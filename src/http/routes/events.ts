@@ -27,7 +27,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ingest: IngestService }> =
   });
 
   app.post('/events', {
-    config: { permission: 'events:write' },
+    config: { permission: 'events:write', checksOwnBody: true },
     // Validation is done by ingest/validate.ts (precise paths, all-or-nothing); the schema documents.
     validatorCompiler: () => () => true,
     schema: {

@@ -14,8 +14,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import type { DuckDBConnection, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
+import { DOUBLE, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResult, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import type { AppendResult, ErasedEvents, ExpiredEvents, StoredEvent } from '../../domain/event.js';
 import { duckdb } from '../../query/dialects/duckdb.js';
 import type { Catalog } from '../../model/types.js';
@@ -90,6 +90,16 @@ const DEFAULT_STREAM_CHUNK_ROWS = 2048;
 function toValues(params: readonly SqlParam[]): DuckDBValue[] | undefined {
   // Without values the binding runs the SQL directly, skipping a prepare round trip.
   return params.length === 0 ? undefined : [...params];
+}
+
+/**
+ * The binding types an integer-valued number as INTEGER or BIGINT, and fails past the int64
+ * range (`1e19` in a filter). A JS number beyond ±2^53 is a double anyway: such values are bound
+ * as DOUBLE; every other parameter keeps the type the binding infers (undefined).
+ */
+function paramTypes(params: readonly SqlParam[]): DuckDBType[] | undefined {
+  if (!params.some((p) => typeof p === 'number' && !Number.isSafeInteger(p) && Number.isInteger(p))) return undefined;
+  return params.map((p) => (typeof p === 'number' && Number.isInteger(p) && !Number.isSafeInteger(p) ? DOUBLE : undefined)) as DuckDBType[];
 }
 
 function converterFor(result: DuckDBResult): RowConverter {
@@ -287,7 +297,7 @@ export class DuckDbStore implements Store {
         signal?.addEventListener('abort', interrupt, { once: true });
         try {
           return await withContext('query', async () => {
-            const result = await conn.run(sql, toValues(params));
+            const result = await conn.run(sql, toValues(params), paramTypes(params));
             const converter = converterFor(result);
             const rows: SqlRow[] = [];
             for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
@@ -331,7 +341,7 @@ export class DuckDbStore implements Store {
     const interrupt = (): void => conn.interrupt();
     signal?.addEventListener('abort', interrupt, { once: true });
     try {
-      const result = await this.lifecycle.hold(withContext('stream', () => conn.stream(sql, toValues(params))));
+      const result = await this.lifecycle.hold(withContext('stream', () => conn.stream(sql, toValues(params), paramTypes(params))));
       const converter = converterFor(result);
       let rows: SqlRow[] = [];
       for (;;) {
@@ -366,7 +376,7 @@ export class DuckDbStore implements Store {
       this.busy(() =>
         this.writes.run(() =>
           withContext('execute', async () => {
-            await this.writer.run(sql, toValues(params));
+            await this.writer.run(sql, toValues(params), paramTypes(params));
           }),
         ),
       ),

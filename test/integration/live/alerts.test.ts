@@ -119,6 +119,13 @@ describe('alert firing', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ ruleId: rule.id, value: 3, delivery: 'delivered', deliveryAttempts: 2, deliveryError: null });
     expect((await call(t, 'GET', '/alerts/events', await t.token('globex', 'admin'))).json().events).toEqual([]);
+    // Paging with ?before= reads the instant with its offset (an hour after the firing, written at -05:00).
+    const firedAt = Date.parse(events[0].firedAt as string);
+    const at = (ms: number) => new Date(ms - 5 * 3_600_000).toISOString().replace('Z', '-05:00');
+    expect((await call(t, 'GET', `/alerts/events?before=${encodeURIComponent(at(firedAt + 3_600_000))}`, admin)).json().events).toHaveLength(1);
+    expect((await call(t, 'GET', `/alerts/events?before=${encodeURIComponent(at(firedAt))}`, admin)).json().events).toEqual([]);
+    expect((await call(t, 'GET', '/alerts/events?before=0000-01-01T00:00:00Z', admin)).json().events).toEqual([]);
+    expect((await call(t, 'GET', '/alerts/events?before=9999-12-31T23:59:59Z', admin)).json().events).toHaveLength(1);
     expect(outsider.messages.filter((m) => m.type === 'alert')).toEqual([]);
 
     // Within the cooldown more data does not fire again.

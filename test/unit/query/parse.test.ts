@@ -71,6 +71,8 @@ describe('parseQuery errors', () => {
     ['order by time without a granularity', { metrics: ['count'], order: [{ by: 'time' }] }, 'UNKNOWN_FIELD', '/order/0/by'],
     ['a bad order direction', { metrics: ['count'], order: [{ by: 'count', dir: 'up' }] }, 'VALIDATION', '/order/0/dir'],
     ['a dimension listed twice', { metrics: ['count'], dimensions: ['channel', 'channel'] }, 'VALIDATION', '/dimensions/1'],
+    ['a NUL character in a filter value', { metrics: ['count'], filters: [{ field: 'currency', op: 'eq', value: 'EU\u0000R' }] }, 'VALIDATION', '/filters/0/value'],
+    ['a NUL character in a listed value', { metrics: ['count'], filters: [{ field: 'props.coupon', op: 'in', value: ['a', '\u0000'] }] }, 'VALIDATION', '/filters/0/value/1'],
   ])('rejects %s', (_name, spec, code, path) => {
     expectProblem(spec, code, path);
   });
