@@ -9,10 +9,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultOpsConfig } from '../../src/config/ops.js';
 import { ERRORS } from '../../src/domain/errors.js';
-import { FILTER_OPS } from '../../src/domain/query.js';
 import type { TestApp } from '../fixtures/app.js';
 import { createTestApp } from '../fixtures/app.js';
 import { FIXTURE_END, fixtureEvents } from '../fixtures/events.js';
+import { FUZZ_ORG, FUZZ_QUERY, mutationsOf, value, valueFor, word } from '../fixtures/fuzz.js';
 
 interface Operation {
   parameters?: Array<{ name: string; in: 'path' | 'query' | 'header' }>;
@@ -20,143 +20,32 @@ interface Operation {
 }
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-const ORG = 'acme';
 /** Long-lived streams: an accepted request would never end. */
 const SKIPPED = new Set(['/api/v1/stream', '/api/v1/ws']);
 const RUNS = Number(process.env['TALLY_FUZZ_RUNS'] ?? 12);
 
-/** Words a client would plausibly send: the model's names, presets, ops, time spellings. */
-const NAMES = ['revenue', 'payments', 'buyers', 'failure_rate', 'p90_amount', 'count', 'count_distinct(actor)', 'sum(amount)', 'p95(amount)', 'avg(props.coupon)'];
-const FIELDS = ['event', 'actor', 'amount', 'currency', 'channel', 'page', 'premium', 'props.coupon', 'timestamp', 'nope'];
-const WORDS = [
-  ...NAMES,
-  ...FIELDS,
-  ...FILTER_OPS,
-  'payment.completed',
-  'page.viewed',
-  'shop',
-  '30d',
-  '7d',
-  '24h',
-  'all',
-  'today',
-  'ytd',
-  '1h',
-  '1d',
-  '1w',
-  '1M',
-  'day',
-  'hour',
-  'previous_period',
-  'previous_year',
-  'Europe/Berlin',
-  'UTC',
-  'Not/AZone',
-  '2026-11-01T00:00:00Z',
-  '2026-11-01',
-  '0000-01-01T00:00:00Z',
-  '275760-09-13T00:00:00Z',
-  'csv',
-  'ndjson',
-  'json',
-  'xlsx',
-  'parquet',
-  'admin',
-  'analyst',
-  'viewer',
-  'asc',
-  'desc',
-];
-const ODD = ['', ' ', '0', '-1', '1e309', '-0', 'NaN', 'null', 'true', '[]', '{}', '%', '%zz', '..', '\u0000', '😀', 'x'.repeat(3000), '9007199254740993', '0.5'];
-
-const word = fc.oneof(fc.constantFrom(...WORDS), fc.constantFrom(...ODD), fc.string({ maxLength: 20 }), fc.integer().map(String));
-const leaf: fc.Arbitrary<unknown> = fc.oneof(
-  word,
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.constantFrom(0, -1, 1e15, 2 ** 53 + 2, 0.5, 1000, 1001, 10_000_000),
-);
-const value: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 4, arbitrary: leaf },
-  { weight: 1, arbitrary: fc.array(leaf, { maxLength: 4 }) },
-  { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('field', 'op', 'value', 'from', 'to', 'preset', 'name', 'event', 'events', 'metric', 'steps'), leaf, { maxKeys: 4 }) },
-  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
-);
-const filter = fc.record({ field: fc.constantFrom(...FIELDS), op: fc.oneof(fc.constantFrom(...FILTER_OPS), word), value }, { requiredKeys: ['field', 'op'] });
-/** Where a body key says what it holds, a value of that kind more often than not. */
-function valueFor(key: string): fc.Arbitrary<unknown> {
-  if (key === 'filters' || key === 'where') return fc.oneof(fc.array(filter, { maxLength: 3 }), value);
-  if (key === 'metrics' || key === 'dimensions' || key === 'events' || key === 'steps') return fc.oneof(fc.array(word, { maxLength: 4 }), value);
-  if (key === 'timeRange') return fc.oneof(fc.record({ preset: word }), fc.record({ from: word, to: word }), value);
-  return value;
-}
-
-const QUERY = {
-  metrics: ['revenue', 'payments', 'p95(amount)'],
-  dimensions: ['channel'],
-  filters: [{ field: 'currency', op: 'eq', value: 'EUR' }],
-  timeRange: { preset: '30d' },
-  granularity: '1d',
-  timezone: 'Europe/Berlin',
-  compare: 'previous_period',
-  limit: 10,
-};
 /** A valid body per route (the fixture's shop model): mutated, they reach the handlers' own checks. */
 const EXAMPLES: Record<string, unknown[]> = {
   'POST /api/v1/events': [
     { event: 'payment.completed', timestamp: '2026-11-19T10:00:00Z', actor: 'u_1', id: 'fz-1', props: { amount: 5, currency: 'EUR', premium: true } },
     [{ event: 'page.viewed', actor: 'u_2', props: { page: '/' } }],
   ],
-  'POST /api/v1/query': [QUERY, { metrics: ['count'], timeRange: { from: '2026-11-01T00:00:00Z', to: '2026-11-20T00:00:00Z' } }],
-  'POST /api/v1/timeseries': [QUERY],
+  'POST /api/v1/query': [FUZZ_QUERY, { metrics: ['count'], timeRange: { from: '2026-11-01T00:00:00Z', to: '2026-11-20T00:00:00Z' } }],
+  'POST /api/v1/timeseries': [FUZZ_QUERY],
   'POST /api/v1/compare': [{ dimension: 'channel', values: ['web', 'ios'], metrics: ['revenue'], timeRange: { preset: '30d' }, compare: 'previous_period' }],
   'POST /api/v1/funnels': [{ steps: ['page.viewed', { event: 'payment.completed', filters: [{ field: 'amount', op: 'gt', value: 10 }] }], window: '1d', timeRange: { preset: '30d' } }],
   'POST /api/v1/retention': [{ cohortEvent: 'page.viewed', returnEvent: 'payment.completed', period: '1w', timeRange: { preset: '30d' } }],
   'POST /api/v1/keys': [{ name: 'fuzz' }],
   'POST /api/v1/cache/invalidate': [{ metrics: ['revenue'], from: '2026-11-01T00:00:00Z', to: '2026-11-20T00:00:00Z' }],
   'POST /api/v1/exports': [
-    { format: 'csv', query: QUERY },
+    { format: 'csv', query: FUZZ_QUERY },
     { format: 'ndjson', raw: { timeRange: { preset: '7d' }, events: ['payment.completed'], columns: ['timestamp', 'amount'] } },
   ],
-  'POST /api/v1/auth/login': [{ org: ORG, email: 'a@example.com', password: 'not-the-password' }],
+  'POST /api/v1/auth/login': [{ org: FUZZ_ORG, email: 'a@example.com', password: 'not-the-password' }],
   'POST /api/v1/users': [{ email: 'fuzz@example.com', role: 'viewer', password: 'a-long-enough-password' }],
   'PATCH /api/v1/users/{id}': [{ role: 'analyst', disabled: false }],
   'POST /api/v1/alerts': [{ name: 'big', query: { metric: 'payments', window: '5m' }, comparison: 'gt', threshold: 5, cooldown: '15m' }],
 };
-
-type Json = unknown;
-/** Every location in a JSON value, as key paths (the root included). */
-function locations(v: Json, at: Array<string | number> = []): Array<Array<string | number>> {
-  const inner = Array.isArray(v) ? v.flatMap((x, i) => locations(x, [...at, i])) : v !== null && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => locations(x, [...at, k])) : [];
-  return [at, ...inner];
-}
-
-type Container = Record<string, unknown> | unknown[];
-
-/** Replaces, removes or adds at one location of a copy of `base`. */
-function mutated(base: Json, pick: number, action: 'replace' | 'remove' | 'add', replacement: Json, key: string): Json {
-  const copy = structuredClone(base);
-  const all = locations(copy);
-  const path = all[pick % all.length]!;
-  if (path.length === 0) return action === 'replace' ? replacement : copy;
-  const parent = path.slice(0, -1).reduce<Container>((o, k) => (Array.isArray(o) ? o[Number(k)] : o[k]) as Container, copy as Container);
-  const last = path[path.length - 1]!;
-  if (Array.isArray(parent)) {
-    if (action === 'replace') parent[Number(last)] = replacement;
-    else if (action === 'remove') parent.splice(Number(last), 1);
-    else parent.push(replacement);
-  } else if (action === 'replace') parent[last] = replacement;
-  else if (action === 'remove') delete parent[last];
-  else parent[key] = replacement;
-  return copy;
-}
-
-function mutationsOf(base: Json): fc.Arbitrary<Json> {
-  const step = fc.tuple(fc.nat(), fc.constantFrom('replace' as const, 'remove' as const, 'add' as const), value, word);
-  return fc.array(step, { minLength: 1, maxLength: 3 }).map((steps) => steps.reduce((b, [pick, action, replacement, key]) => mutated(b, pick, action, replacement, key), base));
-}
 
 function bodyFor(route: string, op: Operation): fc.Arbitrary<unknown> {
   const props = Object.keys(op.requestBody?.content['application/json']?.schema?.properties ?? {});
@@ -187,8 +76,8 @@ let operations: Array<{ method: Method; path: string; op: Operation }>;
 beforeAll(async () => {
   const ops = { rateLimits: { ...defaultOpsConfig().rateLimits, enabled: false } };
   t = await createTestApp({ now: FIXTURE_END, ops });
-  await t.seed(ORG, fixtureEvents(400, 5));
-  token = await t.token(ORG, 'admin');
+  await t.seed(FUZZ_ORG, fixtureEvents(400, 5));
+  token = await t.token(FUZZ_ORG, 'admin');
   const doc = (await t.app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, Operation>> }>();
   operations = Object.entries(doc.paths)
     .filter(([path]) => path.startsWith('/api/v1/') && !SKIPPED.has(path))
