@@ -111,6 +111,29 @@ describe('random requests to every route', () => {
     }
   });
 
+  it('store an NDJSON request whole or not at all', async () => {
+    const org = 'ndjson-fuzz';
+    const headers = { authorization: `Bearer ${await t.token(org, 'admin')}`, 'content-type': 'application/x-ndjson' };
+    const stored = async (): Promise<number> => Number((await t.store.query('SELECT count(*) AS n FROM events WHERE org_id = $1', [org]))[0]?.['n']);
+    const line = fc.oneof(
+      { weight: 4, arbitrary: mutationsOf(EXAMPLES['POST /api/v1/events']![0]).map((e) => JSON.stringify(e) ?? '') },
+      { weight: 4, arbitrary: fc.record({ event: fc.constantFrom('page.viewed', 'payment.completed'), actor: fc.option(word, { nil: undefined }), props: fc.dictionary(fc.constantFrom('page', 'amount', 'coupon'), value, { maxKeys: 2 }) }).map((e) => JSON.stringify(e)) },
+      { weight: 1, arbitrary: fc.oneof(word, fc.constant(''), fc.constant('{"event":"page.viewed"')) },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 8 }), fc.constantFrom('\n', '\r\n'), async (lines, eol) => {
+        const before = await stored();
+        const res = await t.app.inject({ method: 'POST', url: '/api/v1/events', headers, payload: lines.join(eol) });
+        const what = `${JSON.stringify(lines).slice(0, 800)} → ${res.statusCode} ${res.body.slice(0, 300)}`;
+        expect(res.statusCode === 200 || res.statusCode === 400 || res.statusCode === 413, what).toBe(true);
+        const after = await stored();
+        if (res.statusCode === 200) expect(after - before, what).toBe(res.json<{ accepted: number }>().accepted);
+        else expect(after, what).toBe(before);
+      }),
+      { numRuns: RUNS * 10 },
+    );
+  });
+
   it('include what the router refuses before any route: bad percent-encoding and over-long path segments', async () => {
     const headers = { authorization: `Bearer ${token}` };
     const bad = await t.app.inject({ url: '/api/v1/actors/%zz/insights', headers });

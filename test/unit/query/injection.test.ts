@@ -45,7 +45,8 @@ describe('SQL injection', () => {
   it.each(DIALECTS)('produces SQL text that does not depend on filter values at all (%s)', (d) => {
     const reference = compileQuery(spec('a'), testCatalog(), dialectFor(d), ctx).main.sql;
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (v) => {
+      // Any text but NUL, which the parser refuses (parse.test.ts).
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }).filter((v) => !v.includes('\u0000')), (v) => {
         const p = compileQuery(spec(v), testCatalog(), dialectFor(d), ctx);
         expect(p.main.sql).toBe(reference);
         expect(p.main.params.filter((x) => x === v).length).toBeGreaterThanOrEqual(filtersWith(v).length);
