@@ -2,7 +2,8 @@
  * Property: whatever a client sends over the live WebSocket — text that is not JSON, messages of
  * unknown shape, subscriptions with mutated queries and intervals, event filters — the server
  * answers with a result or an error frame carrying a catalogued client problem (never INTERNAL),
- * keeps the connection open and keeps answering. Runs on DuckDB and PostgreSQL.
+ * keeps the connection open and keeps answering. And random SSE stream parameters open a stream
+ * or are refused as problem+json. Runs on DuckDB and PostgreSQL.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
@@ -57,6 +58,36 @@ describe('random WebSocket messages', () => {
     expect(ws.closed).toBeNull();
     ws.send({ type: 'subscribe', id: 'final', query: { metrics: ['payments'], timeRange: { preset: 'all' } } });
     expect(((await ws.result('final')).data as { rows: unknown[] }).rows).toHaveLength(1);
+  });
+});
+
+describe('random SSE stream parameters', () => {
+  it('open a stream or are refused as catalogued problem+json', { timeout: Math.max(30_000, RUNS * 200) }, async () => {
+    const token = await t.token(FUZZ_ORG, 'analyst');
+    const param = fc.oneof(word, fc.constantFrom('event', 'alert', 'event,alert', 'payment.*', '*', '**', ',', '0', '-1', '99999999999999999999', '1e309'));
+    const params = fc.dictionary(fc.constantFrom('types', 'events', 'lastEventId'), param, { maxKeys: 3 });
+    await fc.assert(
+      fc.asyncProperty(params, fc.option(param, { nil: undefined }), async (query, lastEventIdHeader) => {
+        const controller = new AbortController();
+        const url = `${t.http}/stream?${new URLSearchParams(query).toString()}`;
+        const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(lastEventIdHeader === undefined ? {} : { 'last-event-id': encodeURIComponent(lastEventIdHeader) }) };
+        const res = await fetch(url, { headers, signal: controller.signal });
+        const what = `${url} ${JSON.stringify(headers['last-event-id'])} → ${res.status}`;
+        try {
+          if (res.status === 200) expect(res.headers.get('content-type'), what).toMatch(/^text\/event-stream/);
+          else {
+            expect(res.status, what).toBeGreaterThanOrEqual(400);
+            expect(res.status, what).toBeLessThan(500);
+            expect(res.headers.get('content-type'), what).toMatch(/^application\/problem\+json/);
+            const problem = (await res.json()) as { code: keyof typeof ERRORS };
+            expect(ERRORS[problem.code]?.status, what).toBe(res.status);
+          }
+        } finally {
+          controller.abort();
+        }
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
 
