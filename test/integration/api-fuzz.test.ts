@@ -134,6 +134,36 @@ describe('random requests to every route', () => {
     );
   });
 
+  it('refuse random credentials with 401 problem+json', async () => {
+    const b64 = (v: unknown): string => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+    const header = fc.oneof(
+      fc.constantFrom({ alg: 'HS256', typ: 'JWT' }, { alg: 'none' }, { alg: 'RS256', kid: 'x' }, { alg: 'ES256' }, { alg: 'HS512' }),
+      fc.jsonValue({ maxDepth: 2 }),
+    );
+    const claims = fc.oneof(
+      fc.record({ sub: word, org: word, role: fc.constantFrom('admin', 'analyst', 'viewer', 'root'), exp: fc.oneof(fc.integer(), fc.constant(4_102_444_800)) }, { requiredKeys: [] }),
+      fc.jsonValue({ maxDepth: 2 }),
+    );
+    const jwt = fc.tuple(header, claims, fc.oneof(word, fc.constant(''))).map(([h, c, sig]) => `${b64(h)}.${b64(c)}.${b64(sig)}`);
+    const credential = fc.oneof(
+      jwt.map((j) => ({ authorization: `Bearer ${j}` })),
+      word.map((w) => ({ authorization: w })),
+      word.map((w) => ({ authorization: `Bearer ${w}` })),
+      fc.constantFrom('tk_', 'tk_0000', 'Basic dXNlcjpwYXNz', 'Bearer', 'bearer  x.y.z').map((w) => ({ authorization: w })),
+      word.map((w) => ({ cookie: `tally_session=${encodeURIComponent(w)}` })),
+    );
+    const route = fc.constantFrom(...operations.filter((o) => !o.path.includes('{') && !o.path.endsWith('/auth/login') && !o.path.endsWith('/auth/logout')));
+    await fc.assert(
+      fc.asyncProperty(route, credential, async ({ method, path }, headers) => {
+        const res = await t.app.inject({ method, url: path, headers });
+        const what = `${method} ${path} ${JSON.stringify(headers)} → ${res.statusCode} ${res.body.slice(0, 300)}`;
+        expect(res.statusCode, what).toBe(401);
+        expect(String(res.headers['content-type']), what).toMatch(/^application\/problem\+json/);
+      }),
+      { numRuns: RUNS * 20 },
+    );
+  });
+
   it('include what the router refuses before any route: bad percent-encoding and over-long path segments', async () => {
     const headers = { authorization: `Bearer ${token}` };
     const bad = await t.app.inject({ url: '/api/v1/actors/%zz/insights', headers });
