@@ -53,7 +53,9 @@ export function planQuery(q: ParsedQuery, dialect: Dialect, ctx: QueryContext): 
   const granularity = resolved?.granularity ?? null;
   const window: TimeWindow = { ...span, buckets: resolved?.buckets ?? null };
   const columns = planColumns(q, granularity);
-  const zero = columns.filter((c) => c.role === 'metric').map((c) => q.fill !== 'none' && c.fill === 'zero');
+  // A metric's value in a row that exists does not depend on whether missing rows are filled: fill
+  // 'none' only leaves out buckets without data (a day of page views still sums to 0 revenue).
+  const zero = columns.filter((c) => c.role === 'metric').map((c) => c.fill === 'zero');
   const order = q.order.length ? q.order : defaultOrder(q, granularity);
   const base = { org: ctx.org, granularity, columns, zero, order };
   // An unbounded limit (exports, EXPORT_LIMITS) leaves out LIMIT instead of binding Infinity.

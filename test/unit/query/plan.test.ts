@@ -44,7 +44,9 @@ describe('compileQuery fill', () => {
   it('coalesces nullable zero-filled metrics in SQL so a group without matches reads 0', () => {
     expect(plan({ metrics: ['avg(amount)'], fill: 'zero' }).main.sql).toContain('coalesce(avg("p_amount"), 0) AS m0');
     expect(plan({ metrics: ['avg(amount)'] }).main.sql).toContain('avg("p_amount") AS m0');
-    expect(plan({ metrics: ['sum(amount)'], fill: 'none' }).main.sql).toContain('sum("p_amount") AS m0');
+    // fill none leaves out missing buckets; a row that exists still sums to 0 over no amounts.
+    expect(plan({ metrics: ['sum(amount)'], fill: 'none' }).main.sql).toContain('coalesce(sum("p_amount"), 0) AS m0');
+    expect(plan({ metrics: ['sum(amount)'], fill: 'null' }).main.sql).toContain('sum("p_amount") AS m0');
     expect(plan({ metrics: ['count'], fill: 'zero' }).main.sql).toContain('count(*) AS m0');
   });
 
