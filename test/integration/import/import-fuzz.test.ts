@@ -32,7 +32,7 @@ const VALID: Record<string, string[]> = {
   coupon: ['SPRING', '7', ''],
 };
 const columnCell = (column: string): fc.Arbitrary<string> =>
-  column in VALID ? fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...VALID[column]!) }, { weight: 1, arbitrary: cell }) : cell;
+  Object.hasOwn(VALID, column) ? fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...VALID[column]!) }, { weight: 1, arbitrary: cell }) : cell;
 const quoted = (c: string): string => (/[",\n\r]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
 const csv = fc
   .record({
