@@ -23,6 +23,9 @@ export interface HistogramOptions {
   bins: number;
 }
 
+/** Bins of float-noise width: a quotient this close below an integer counts as that integer. */
+const EDGE_TOLERANCE = '1e-9';
+
 /** Aliases: `bin` (0-based index), `n` (rows in the bin). Empty bins are absent. */
 export function buildHistogram(dialect: Dialect, o: HistogramOptions): CompiledSql {
   const b = new SqlBuilder(dialect, o.org);
@@ -31,7 +34,10 @@ export function buildHistogram(dialect: Dialect, o: HistogramOptions): CompiledS
   const events = eventsCondition(b, o.events);
   if (events) where.push(events);
   where.push(...compileFilters(b, o.filters));
-  const index = `floor((${x} - ${b.param(o.start)}) / ${b.param(o.width)})`;
+  // A value on an edge belongs to the bin starting there, but (0.3 − 0.1) / 0.1 is 1.9999999999999998
+  // in binary floating point: the quotient is nudged by far less than one bin before the floor,
+  // so values placed on the (tidied) edges the reply shows land in the bin those edges say.
+  const index = `floor((${x} - ${b.param(o.start)}) / ${b.param(o.width)} + ${EDGE_TOLERANCE})`;
   const bin = `CAST(least(greatest(${index}, 0), ${b.param(o.bins - 1)}) AS INTEGER)`;
   return b.select({ select: [`${bin} AS bin`, 'count(*) AS n'], where, groupBy: ['bin'], orderBy: ['bin ASC'] });
 }

@@ -190,7 +190,7 @@ describe('golden SQL: view builders (duckdb)', () => {
   it('histogram: clamped bin index over bound edges', () => {
     expect(buildHistogram(duck, { org: 'acme', span, field: AMOUNT, events: ['payment.completed'], filters: [], start: 0, width: 5, bins: 4 })).toEqual({
       sql: lines(
-        'SELECT CAST(least(greatest(floor(("p_amount" - $5) / $6), 0), $7) AS INTEGER) AS bin, count(*) AS n',
+        'SELECT CAST(least(greatest(floor(("p_amount" - $5) / $6 + 1e-9), 0), $7) AS INTEGER) AS bin, count(*) AS n',
         'FROM "events"',
         `WHERE "org_id" = $1 AND ${RANGE} AND "p_amount" IS NOT NULL AND "event" = $4`,
         'GROUP BY bin',

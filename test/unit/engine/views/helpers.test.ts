@@ -34,6 +34,18 @@ describe('bins', () => {
     expect(binEdges(binLayout(0.1, 0.7, 6), 2)).toEqual({ from: 0.3, to: 0.4 });
   });
 
+  it('one bin over values on both sides of 0 is min…max; over one side it stays aligned', () => {
+    expect(binEdges(binLayout(-1, 1, 1), 0)).toEqual({ from: -1, to: 1 });
+    expect(binEdges(binLayout(-0.5, 0.25, 1), 0)).toEqual({ from: -0.5, to: 0.25 });
+    expect(binLayout(9, 11, 1)).toEqual({ start: 0, width: 20, bins: 1 });
+  });
+
+  it('puts aligned edges on exact multiples of the width', () => {
+    const l = binLayout(-1.81, 0.01, 74);
+    expect(l).toEqual({ start: -1.825, width: 0.025, bins: 74 });
+    expect(binEdges(l, 73)).toEqual({ from: 0, to: 0.025 });
+  });
+
   it('one distinct value is one degenerate bin', () => {
     const l = binLayout(5, 5, 10);
     expect(l.bins).toBe(1);
