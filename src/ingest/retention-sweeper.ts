@@ -1,8 +1,9 @@
 /**
  * The retention sweep: at start and then every interval, events older than their org keeps
  * (domain/retention.ts) are deleted through IngestService.expireEvents, whose listeners (the
- * answer cache, live queries) hear which org lost events before which instant. One sweep at a time per process; with
- * several instances on PostgreSQL each sweeps, and the later ones find nothing left to delete.
+ * answer cache, live queries) hear which org lost events before which instant. One sweep at a
+ * time per process; with several instances on PostgreSQL each sweeps, and the later ones find
+ * nothing left to delete.
  */
 import type { ExpiredEvents } from '../domain/event.js';
 import type { RetentionPolicy } from '../domain/retention.js';

@@ -105,7 +105,6 @@ export function createLive(deps: LiveDeps): Live {
         deps.ingest.onAppended((notice) => hub.publishAppended(notice)),
         deps.ingest.onErased((notice) => hub.publishErased(notice)),
         deps.ingest.onExpired((notice) => hub.publishExpired(notice)),
-
       ];
     },
     shutdown: () => hub.shutdown(),

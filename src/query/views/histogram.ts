@@ -23,7 +23,7 @@ export interface HistogramOptions {
   bins: number;
 }
 
-/** Bins of float-noise width: a quotient this close below an integer counts as that integer. */
+/** How far below an integer a bin quotient may fall from floating-point noise and still count as it. */
 const EDGE_TOLERANCE = '1e-9';
 
 /** Aliases: `bin` (0-based index), `n` (rows in the bin). Empty bins are absent. */
