@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { vi } from 'vitest';
 import { defaultOpsConfig } from '../../../src/config/ops.js';
+import type { StoredEvent } from '../../../src/domain/event.js';
 import type { QuerySpec } from '../../../src/domain/query.js';
 import type { SqlParam, Store } from '../../../src/store/port.js';
 
@@ -63,4 +64,14 @@ export function windowOf(s: Statement): [number, number] {
 export function answer(reply: QueryReply): unknown {
   const { cache: _cache, durationMs: _duration, ...meta } = reply.body.meta;
   return { ...reply.body, meta };
+}
+
+/** POSTs events as a client sends them (ISO timestamps; ids when they have one) with an ingest key. */
+export function postEvents(app: FastifyInstance, key: string, events: readonly StoredEvent[]) {
+  return app.inject({
+    method: 'POST',
+    url: '/api/v1/events',
+    headers: { authorization: `Bearer ${key}` },
+    payload: events.map((e) => ({ event: e.event, timestamp: new Date(e.timestamp).toISOString(), actor: e.actor, ...(e.id ? { id: e.id } : {}), props: e.props })),
+  });
 }

@@ -14,7 +14,7 @@ import { FIXTURE_DAYS, FIXTURE_END, fixtureEvents } from '../../fixtures/events.
 import type { RandomQuery } from '../../fixtures/random-queries.js';
 import { expectReferenceAnswer, randomQuery, toSpec } from '../../fixtures/random-queries.js';
 import { dropPrefix, SHARED_REDIS_URL, testPrefix } from '../../fixtures/redis.js';
-import { postQuery, UNLIMITED } from './helpers.js';
+import { postEvents, postQuery, UNLIMITED } from './helpers.js';
 
 const RUNS = Number(process.env['TALLY_FUZZ_RUNS'] ?? 12);
 const START = FIXTURE_END - FIXTURE_DAYS * 86_400_000;
@@ -81,12 +81,7 @@ describe('random ingests and queries through the cache', () => {
         const asked: RandomQuery[] = [];
         for (const s of steps) {
           if (s.kind === 'ingest') {
-            const res = await t.app.inject({
-              method: 'POST',
-              url: '/api/v1/events',
-              headers: { authorization: `Bearer ${key}` },
-              payload: s.events.map((e) => ({ event: e.event, timestamp: new Date(e.timestamp).toISOString(), actor: e.actor, ...(e.id ? { id: e.id } : {}), props: e.props })),
-            });
+            const res = await postEvents(t.app, key, s.events);
             expect(res.statusCode, res.body).toBe(200);
             // The model: an id already held (or repeated within the request) is a duplicate.
             let accepted = 0;

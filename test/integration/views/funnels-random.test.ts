@@ -12,8 +12,7 @@ import type { FunnelResult } from '../../../src/engine/views/funnels.js';
 import { defaultModelPaths } from '../../../src/model/load.js';
 import type { TestApp } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
-import { groupBy } from '../../fixtures/reference.js';
-import { FIXTURE_END } from './setup.js';
+import { FIXTURE_END, funnelReference } from './setup.js';
 
 const RUNS = Number(process.env['TALLY_FUZZ_RUNS'] ?? 12) * 4;
 const M = 60_000;
@@ -27,35 +26,6 @@ const history = fc.array(
   fc.record({ actor: fc.constantFrom('a', 'b', 'c', 'd', 'e'), event: fc.constantFrom(...EVENTS), minute: fc.integer({ min: -120, max: 3 * 24 * 60 }) }),
   { minLength: 1, maxLength: 40 },
 );
-
-/** Continuous median (linear interpolation), as the view reports it. */
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) / 2;
-  return s[Math.floor(pos)]! + (s[Math.ceil(pos)]! - s[Math.floor(pos)]!) * (pos - Math.floor(pos));
-}
-
-/** The rules: entry at the actor's first step-1 event in the range; step k at the earliest step-k event strictly after step k−1, at most `window` after entry. */
-function reference(events: readonly StoredEvent[], steps: string[], windowMs: number): { counts: number[]; medians: Array<number | null> } {
-  const counts = steps.map(() => 0);
-  const gaps: number[][] = steps.map(() => []);
-  for (const [, list] of groupBy(events, (x) => x.actor)) {
-    const sorted = [...list].sort((a, b) => a.timestamp - b.timestamp);
-    const entry = sorted.find((x) => x.event === steps[0] && x.timestamp >= FROM && x.timestamp < TO);
-    if (!entry) continue;
-    counts[0]!++;
-    let last = entry.timestamp;
-    for (let k = 1; k < steps.length; k++) {
-      const next = sorted.find((x) => x.event === steps[k] && x.timestamp > last && x.timestamp <= entry.timestamp + windowMs);
-      if (!next) break;
-      counts[k]!++;
-      gaps[k]!.push(next.timestamp - last);
-      last = next.timestamp;
-    }
-  }
-  return { counts, medians: gaps.map((g, k) => (k === 0 ? null : median(g))) };
-}
 
 let t: TestApp;
 let org = 0;
@@ -81,7 +51,7 @@ describe('random funnels over random histories', () => {
         const what = `${JSON.stringify({ steps, window })} over ${JSON.stringify(done)}`;
         expect(res.statusCode, `${what} → ${res.body}`).toBe(200);
         const body = res.json<FunnelResult>();
-        const expected = reference(events, steps, WINDOWS[window]!);
+        const expected = funnelReference(events, steps, WINDOWS[window]!, FROM, TO);
         expect(body.steps.map((s) => s.count), what).toEqual(expected.counts);
         expect(body.steps.map((s) => s.medianMsFromPrevious), what).toEqual(expected.medians);
       }),

@@ -2,9 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../../src/domain/event.js';
 import type { FunnelResult } from '../../../src/engine/views/funnels.js';
-import { groupBy } from '../../fixtures/reference.js';
 import type { ViewsFixture } from './setup.js';
-import { DAY, FIXTURE_END, iso, viewsFixture } from './setup.js';
+import { DAY, FIXTURE_END, funnelReference, iso, viewsFixture } from './setup.js';
 
 const M = 60_000;
 const T = FIXTURE_END - 2 * DAY;
@@ -24,25 +23,6 @@ const SHOP: StoredEvent[] = [
   e('G', VIEW, 0, { channel: 'ios' }), e('G', CART, 1, { channel: 'ios' }), e('G', PAY, 2, { channel: 'ios' }),
 ];
 
-/** Reference: first step-0 in range, then the earliest later event of each next step within the window. */
-function reference(events: readonly StoredEvent[], steps: string[], windowMs: number, from: number, to: number): number[] {
-  const counts = steps.map(() => 0);
-  for (const [, list] of groupBy(events.filter((x) => x.actor !== null), (x) => x.actor)) {
-    const sorted = [...list].sort((a, b) => a.timestamp - b.timestamp);
-    const entry = sorted.find((x) => x.event === steps[0] && x.timestamp >= from && x.timestamp < to);
-    if (!entry) continue;
-    counts[0]!++;
-    let last = entry.timestamp;
-    for (let k = 1; k < steps.length; k++) {
-      const next = sorted.find((x) => x.event === steps[k] && x.timestamp > last && x.timestamp <= entry.timestamp + windowMs);
-      if (!next) break;
-      counts[k]!++;
-      last = next.timestamp;
-    }
-  }
-  return counts;
-}
-
 let f: ViewsFixture;
 beforeAll(async () => {
   f = await viewsFixture({ extra: { shop: SHOP } });
@@ -55,7 +35,7 @@ describe('POST /funnels', () => {
   it('counts ordered steps within the window; out-of-order and late steps do not count', async () => {
     const { status, body } = await f.post<FunnelResult>('/funnels', { steps: [VIEW, CART, PAY], window: '1h', timeRange: RANGE }, 'viewer', undefined, 'shop');
     expect(status).toBe(200);
-    expect(reference(SHOP, [VIEW, CART, PAY], 60 * M, T - DAY, T + DAY)).toEqual([6, 5, 2]);
+    expect(funnelReference(SHOP, [VIEW, CART, PAY], 60 * M, T - DAY, T + DAY).counts).toEqual([6, 5, 2]);
     expect(body.steps.map((s) => s.count)).toEqual([6, 5, 2]);
     expect(body.steps.map((s) => s.conversion)).toEqual([1, 5 / 6, 2 / 6]);
     expect(body.steps.map((s) => s.stepConversion)).toEqual([1, 5 / 6, 2 / 5]);
@@ -80,7 +60,7 @@ describe('POST /funnels', () => {
     const steps = ['page.viewed', 'cart.added', 'checkout.started', 'payment.completed'];
     const from = FIXTURE_END - 7 * DAY;
     const { body } = await f.post<FunnelResult>('/funnels', { steps, window: '1d', timeRange: { preset: '7d' } });
-    const expected = reference(f.events, steps, DAY, from, FIXTURE_END);
+    const expected = funnelReference(f.events, steps, DAY, from, FIXTURE_END).counts;
     expect(expected[3]).toBeGreaterThan(0);
     expect(body.steps.map((s) => s.count)).toEqual(expected);
   });

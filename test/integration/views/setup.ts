@@ -13,7 +13,7 @@ import type { Catalog } from '../../../src/model/types.js';
 import type { TestApp } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
 import { FIXTURE_END } from '../../fixtures/events.js';
-import { agg, field } from '../../fixtures/reference.js';
+import { agg, field, groupBy } from '../../fixtures/reference.js';
 
 export { FIXTURE_END };
 
@@ -172,4 +172,39 @@ export function rankReference(values: ReadonlyMap<string, number>, dir: 'desc' |
     out.set(k, { rank: above + 1, percentile: n > 1 ? Math.round((below / (n - 1)) * 10_000) / 100 : 0 });
   }
   return out;
+}
+
+// --- reference of the funnel rules (docs/api.md POST /funnels) -----------------------------------
+
+/** Continuous median (linear interpolation), as the funnel view reports times. */
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) / 2;
+  return s[Math.floor(pos)]! + (s[Math.ceil(pos)]! - s[Math.floor(pos)]!) * (pos - Math.floor(pos));
+}
+
+/**
+ * Per step, how many actors reached it and the median time from the previous step: an actor enters
+ * at its first step-1 event in [from, to); step k is its earliest step-k event strictly after step
+ * k−1, at most `windowMs` after entering.
+ */
+export function funnelReference(events: readonly StoredEvent[], steps: string[], windowMs: number, from: number, to: number): { counts: number[]; medians: Array<number | null> } {
+  const counts = steps.map(() => 0);
+  const gaps: number[][] = steps.map(() => []);
+  for (const [, list] of groupBy(events.filter((x) => x.actor !== null), (x) => x.actor)) {
+    const sorted = [...list].sort((a, b) => a.timestamp - b.timestamp);
+    const entry = sorted.find((x) => x.event === steps[0] && x.timestamp >= from && x.timestamp < to);
+    if (!entry) continue;
+    counts[0]!++;
+    let last = entry.timestamp;
+    for (let k = 1; k < steps.length; k++) {
+      const next = sorted.find((x) => x.event === steps[k] && x.timestamp > last && x.timestamp <= entry.timestamp + windowMs);
+      if (!next) break;
+      counts[k]!++;
+      gaps[k]!.push(next.timestamp - last);
+      last = next.timestamp;
+    }
+  }
+  return { counts, medians: gaps.map((g, k) => (k === 0 ? null : median(g))) };
 }

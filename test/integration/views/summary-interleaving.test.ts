@@ -15,7 +15,7 @@ import { defaultModelPaths } from '../../../src/model/load.js';
 import type { TestApp } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
 import { groupBy, localDayKey } from '../../fixtures/reference.js';
-import { UNLIMITED } from '../cache/helpers.js';
+import { postEvents, UNLIMITED } from '../cache/helpers.js';
 import { FIXTURE_END, closeTo, dataset, metricValue, within } from './setup.js';
 
 const RUNS = Number(process.env['TALLY_FUZZ_RUNS'] ?? 12);
@@ -73,12 +73,7 @@ describe('random ingests and summary reads', () => {
         const held: StoredEvent[] = [...seedEvents];
         for (const s of steps) {
           if (s.kind === 'ingest') {
-            const res = await t.app.inject({
-              method: 'POST',
-              url: '/api/v1/events',
-              headers: { authorization: `Bearer ${key}` },
-              payload: s.events.map((e) => ({ event: e.event, timestamp: new Date(e.timestamp).toISOString(), actor: e.actor, props: e.props })),
-            });
+            const res = await postEvents(t.app, key, s.events);
             expect(res.statusCode, res.body).toBe(200);
             held.push(...s.events);
             continue;
