@@ -6,6 +6,7 @@ import type { FieldError } from '../domain/errors.js';
 import { AppError } from '../domain/errors.js';
 import type { PropValue, StoredEvent } from '../domain/event.js';
 import type { OldestAllowed } from '../domain/retention.js';
+import { hasNul, NUL_MESSAGE } from '../domain/text.js';
 import type { PropDef } from '../model/types.js';
 
 const EVENT_NAME = /^[A-Za-z0-9_.:/-]{1,200}$/;
@@ -54,16 +55,13 @@ function checkTimestamp(raw: unknown, at: string, ctx: ValidationContext, errors
   return ms;
 }
 
-/** NUL means nothing in analytics text, and PostgreSQL cannot store it: refused on every store alike. */
-const NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
-
 function checkOptionalString(raw: unknown, path: string, max: number, errors: FieldError[]): string | null {
   if (raw === undefined || raw === null) return null;
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > max) {
     errors.push({ path, message: `must be a non-empty string of at most ${max} characters` });
     return null;
   }
-  if (raw.includes('\u0000')) {
+  if (hasNul(raw)) {
     errors.push({ path, message: NUL_MESSAGE });
     return null;
   }
@@ -134,7 +132,7 @@ function checkProps(raw: unknown, at: string, ctx: ValidationContext, errors: Fi
         errors.push({ path: propPath(at, key), message: `strings must be at most ${MAX_STRING} characters` });
         continue;
       }
-      if (value.includes('\u0000')) {
+      if (hasNul(value)) {
         errors.push({ path: propPath(at, key), message: NUL_MESSAGE });
         continue;
       }

@@ -4,6 +4,7 @@ import type { Catalog } from '../model/types.js';
 import { resolveField } from './fields.js';
 import type { FieldRef, ParsedFilter, ScalarValue } from './parsed.js';
 import { type Problems, quote } from './problems.js';
+import { hasNul, NUL_MESSAGE } from '../domain/text.js';
 import { parseInstant } from './time.js';
 
 /** Bounds the number of bound parameters one filter can add. */
@@ -35,8 +36,7 @@ function checkScalar(field: FieldRef, op: FilterOp, value: unknown, zone: string
     ok: false,
     message: `expected ${want} for ${field.type} field "${field.name}", got ${quote(value)}`,
   });
-  // No stored text holds NUL (ingest refuses it) and PostgreSQL cannot compare with it.
-  if (typeof value === 'string' && value.includes('\u0000')) return { ok: false, message: 'must not contain the NUL character (U+0000)' };
+  if (typeof value === 'string' && hasNul(value)) return { ok: false, message: NUL_MESSAGE };
   const finite = typeof value === 'number' && Number.isFinite(value);
   switch (field.type) {
     case 'string':

@@ -4,9 +4,8 @@
  * - Query-string and path numbers are finite. Ajv's type coercion turns "1e309" into Infinity and
  *   then skips `minimum` / `maximum` for non-finite numbers (ajv 8.20), so `?limit=1e309` would
  *   pass the schema and reach the store.
- * - Text holds no NUL character (U+0000): it means nothing in analytics text, ingest refuses it,
- *   and PostgreSQL cannot even compare with it (a filter value, an actor id or a key id with a
- *   NUL would fail the statement). Object keys count as text.
+ * - Text holds no NUL character (domain/text.ts): a filter value, an actor id or a key id with
+ *   a NUL would fail a PostgreSQL statement. Object keys count as text.
  *
  * Either is a 400 naming the value (`/querystring/limit`, `/params/actor`, `/filters/0/value`).
  * Routes that check their own body (ingest, large NDJSON) set `config.checksOwnBody`.
@@ -14,6 +13,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../domain/errors.js';
+import { hasNul, NUL_MESSAGE } from '../../domain/text.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,7 +22,6 @@ declare module 'fastify' {
   }
 }
 
-const NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
 const escapeToken = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** The first problem in `root` (walked without recursion: bodies may nest deeply), or null. */
@@ -31,7 +30,7 @@ function firstProblem(root: unknown, at: string, numbersMustBeFinite: boolean): 
   while (stack.length > 0) {
     const [value, path] = stack.pop() as [unknown, string];
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return { path: path || '/', message: NUL_MESSAGE };
+      if (hasNul(value)) return { path: path || '/', message: NUL_MESSAGE };
     } else if (typeof value === 'number') {
       if (numbersMustBeFinite && !Number.isFinite(value)) return { path: path || '/', message: 'must be a finite number' };
     } else if (Array.isArray(value)) {
@@ -39,7 +38,7 @@ function firstProblem(root: unknown, at: string, numbersMustBeFinite: boolean): 
     } else if (value !== null && typeof value === 'object') {
       for (const [key, inner] of Object.entries(value)) {
         const innerPath = `${path}/${escapeToken(key)}`;
-        if (key.includes('\u0000')) return { path: innerPath, message: `its name ${NUL_MESSAGE}` };
+        if (hasNul(key)) return { path: innerPath, message: `its name ${NUL_MESSAGE}` };
         stack.push([inner, innerPath]);
       }
     }

@@ -4,8 +4,7 @@ import { Type } from 'typebox';
 import type { AlertService } from '../../live/alerts/alert-service.js';
 import type { AlertRuleInput } from '../../live/alerts/alert-types.js';
 import { COMPARISONS } from '../../live/alerts/alert-types.js';
-import { fieldError } from '../../domain/errors.js';
-import { parseInstant } from '../../query/time.js';
+import { instantParam } from '../instant-param.js';
 import { userOf } from '../plugins/auth.js';
 import { FilterSchema, problemResponses, ProblemSchema } from '../schemas/common.js';
 
@@ -71,8 +70,7 @@ const FIRINGS_SPAN = [0, Date.UTC(9999, 11, 31)] as const;
  * outside what a store's timestamp takes are clamped to the span firings can have.
  */
 function firingsBefore(text: string): string {
-  const ms = parseInstant(text, 'UTC');
-  if (ms === null) throw fieldError('VALIDATION', '/querystring/before', 'expected an ISO 8601 time');
+  const ms = instantParam(text, '/querystring/before');
   return new Date(Math.min(Math.max(ms, FIRINGS_SPAN[0]), FIRINGS_SPAN[1])).toISOString();
 }
 

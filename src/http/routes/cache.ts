@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { TallyCache } from '../../cache/tally-cache.js';
 import { fieldError } from '../../domain/errors.js';
-import { parseInstant } from '../../query/time.js';
+import { instantParam } from '../instant-param.js';
 import { userOf } from '../plugins/auth.js';
 import { problemResponses } from '../schemas/common.js';
 
@@ -23,10 +23,7 @@ const InvalidateBody = Type.Object(
 const Stats = Type.Object({ layers: Type.Object({}, { additionalProperties: true }), hitRate: Type.Union([Type.Number(), Type.Null()]) }, { additionalProperties: true });
 
 function instant(value: string | undefined, path: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const ms = parseInstant(value, 'UTC');
-  if (ms === null) throw fieldError('VALIDATION', path, 'expected an ISO 8601 time');
-  return ms;
+  return value === undefined ? fallback : instantParam(value, path);
 }
 
 export const cacheRoutes: FastifyPluginAsyncTypebox<{ cache: TallyCache }> = async (app, { cache }) => {
