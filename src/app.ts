@@ -14,7 +14,7 @@ import type { TallyCache } from './cache/tally-cache.js';
 import type { QueryEngine } from './engine/query-engine.js';
 import type { IngestService } from './ingest/ingest-service.js';
 import { authPlugin, DOCS_PREFIX } from './http/plugins/auth.js';
-import { errorsPlugin, sendFrameworkError } from './http/plugins/errors.js';
+import { errorsPlugin, sendError } from './http/plugins/errors.js';
 import { requestValuesPlugin } from './http/plugins/request-values.js';
 import { laneServer, laneStack, startHitLane } from './http/hit-lane-wiring.js';
 import { HitLane } from './http/hit-lane.js';
@@ -83,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimitBytes,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
-    frameworkErrors: sendFrameworkError,
+    frameworkErrors: sendError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -54,6 +54,11 @@ export function normalizeError(err: unknown): AppError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new AppError('VALIDATION', 'The body is not valid JSON.', [{ path: '/', message: 'is not valid JSON' }]);
+    // The router's own refusals, before any route or hook (frameworkErrors).
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError('URI_TOO_LONG', 'A path segment is longer than this server takes.', [{ path: '/params', message: 'is too long' }]);
+    case 'FST_ERR_BAD_URL':
+      return new AppError('VALIDATION', 'A path segment is not valid percent-encoding.', [{ path: '/params', message: 'is not valid percent-encoding' }]);
   }
   if (fe.statusCode === 400 && fe.message) return new AppError('VALIDATION', fe.message);
   if (fe.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE', fe.message);
@@ -62,28 +67,19 @@ export function normalizeError(err: unknown): AppError {
 }
 
 /**
- * Fastify's `frameworkErrors`: what its router refuses before any route or hook runs (a path
- * segment that is not valid percent-encoding, one longer than the router takes) leaves as
- * problem+json like every other refusal, not as Fastify's own JSON.
+ * Sends any error as problem+json. The app's error handler, and Fastify's `frameworkErrors` for
+ * what the router refuses before any route or hook runs (bad percent-encoding, a path segment
+ * longer than the router takes), which would otherwise leave as Fastify's own JSON.
  */
-export function sendFrameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  const appError =
-    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? new AppError('URI_TOO_LONG', 'A path segment is longer than this server takes.', [{ path: '/params', message: 'is too long' }])
-      : err.code === 'FST_ERR_BAD_URL'
-        ? new AppError('VALIDATION', 'A path segment is not valid percent-encoding.', [{ path: '/params', message: 'is not valid percent-encoding' }])
-        : normalizeError(err);
-  if (appError.status >= 500) reply.log.error({ err }, 'request failed');
+export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const appError = normalizeError(err);
+  if (appError.status >= 500) request.log.error({ err }, 'request failed');
   void reply.status(appError.status).type('application/problem+json').send(toProblem(appError));
 }
 
 export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
-    app.setErrorHandler((err, request, reply) => {
-      const appError = normalizeError(err);
-      if (appError.status >= 500) request.log.error({ err }, 'request failed');
-      reply.status(appError.status).type('application/problem+json').send(toProblem(appError));
-    });
+    app.setErrorHandler(sendError);
     app.setNotFoundHandler((request, reply) => {
       const err = new AppError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`);
       reply.status(404).type('application/problem+json').send(toProblem(err));
