@@ -12,7 +12,7 @@ import type { LiveSettings } from '../config/live.js';
 import type { ExpiredEvents, StoredEvent } from '../domain/event.js';
 import type { AppendedNotice, ErasedNotice } from '../ingest/ingest-service.js';
 import type { Catalog } from '../model/types.js';
-import type { BusMessage, LiveBus } from './bus/bus-port.js';
+import type { BusInput, BusMessage, LiveBus } from './bus/bus-port.js';
 import { CLOSE } from './close-codes.js';
 import type { LiveLog } from './close-codes.js';
 import { ConnectionRegistry } from './connections.js';
@@ -117,18 +117,16 @@ export class LiveHub {
   /** Publishes one ingest request's notice (called after commit; never delays the ingest reply). */
   publishAppended(notice: AppendedNotice): void {
     const cap = this.options.settings.maxEventsPerNotice;
-    this.options.bus
-      .publish({
-        kind: 'appended',
-        org: notice.org,
-        eventNames: notice.eventNames,
-        minTime: notice.minTime,
-        maxTime: notice.maxTime,
-        count: notice.events.length,
-        events: notice.events.length > cap ? notice.events.slice(0, cap) : [...notice.events],
-        origin: this.instanceId,
-      })
-      .catch((err: unknown) => this.options.log.warn({ err, org: notice.org }, 'live: could not publish an appended notice'));
+    this.publish('an appended notice', {
+      kind: 'appended',
+      org: notice.org,
+      eventNames: notice.eventNames,
+      minTime: notice.minTime,
+      maxTime: notice.maxTime,
+      count: notice.events.length,
+      events: notice.events.length > cap ? notice.events.slice(0, cap) : [...notice.events],
+      origin: this.instanceId,
+    });
   }
 
   /**
@@ -136,9 +134,7 @@ export class LiveHub {
    * every instance; connected clients get nothing (erased events are not announced).
    */
   publishErased(notice: ErasedNotice): void {
-    this.options.bus
-      .publish({ kind: 'erased', org: notice.org, actor: notice.actor, eventNames: notice.eventNames, minTime: notice.minTime, maxTime: notice.maxTime, origin: this.instanceId })
-      .catch((err: unknown) => this.options.log.warn({ err, org: notice.org }, 'live: could not publish an erasure'));
+    this.publish('an erasure', { kind: 'erased', org: notice.org, actor: notice.actor, eventNames: notice.eventNames, minTime: notice.minTime, maxTime: notice.maxTime, origin: this.instanceId });
   }
 
   /**
@@ -146,9 +142,7 @@ export class LiveHub {
    * buffers drop its events on every instance; connected clients get nothing.
    */
   publishExpired(notice: ExpiredEvents): void {
-    this.options.bus
-      .publish({ kind: 'expired', org: notice.org, before: notice.before, origin: this.instanceId })
-      .catch((err: unknown) => this.options.log.warn({ err, org: notice.org }, 'live: could not publish an expiry'));
+    this.publish('an expiry', { kind: 'expired', org: notice.org, before: notice.before, origin: this.instanceId });
   }
 
   acceptWebSocket(socket: WebSocket, org: string, exp: number | null, log: LiveLog): void {
@@ -209,6 +203,11 @@ export class LiveHub {
     if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
     this.queries.close();
+  }
+
+  /** Publishes without delaying the caller; a failure is logged (the bus reconnects on its own). */
+  private publish(what: string, message: BusInput): void {
+    this.options.bus.publish(message).catch((err: unknown) => this.options.log.warn({ err, org: message.org }, `live: could not publish ${what}`));
   }
 
   private onMessage(m: BusMessage): void {
