@@ -9,6 +9,7 @@ import { defineConfig } from 'vitest/config';
 const ON_POSTGRES = [
   'test/integration/query-engine.test.ts',
   'test/integration/query-engine-random.test.ts',
+  'test/integration/query-paging-random.test.ts',
   'test/integration/query-http.test.ts',
   'test/integration/ingest.test.ts',
   'test/integration/actor-erasure.test.ts',
