@@ -55,7 +55,8 @@ export function fillBuckets(plan: QueryPlan, rows: readonly SqlRow[], buckets: r
   return out;
 }
 
-function change(current: CellValue, previous: CellValue): number | null {
+/** Period-over-period change: (current − previous) / previous; null when either is not a number or previous is 0. */
+export function change(current: CellValue, previous: CellValue): number | null {
   if (typeof current !== 'number' || typeof previous !== 'number' || previous === 0) return null;
   return (current - previous) / previous;
 }

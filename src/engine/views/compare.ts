@@ -5,8 +5,8 @@
  * each value its previous period) and the ranks of every value (a window-function statement).
  *
  * Percentile rank = percent_rank: the share of the other values with a strictly worse metric
- * (higher is better), 0–100. The population is every value of the dimension with at least one
- * event the metrics read in the range; a value without such events has no rank.
+ * (higher is better), 0–100. Each metric's population is every value of the dimension with at
+ * least one event that metric reads in the range; a value without such events has no rank for it.
  */
 import type { CompareSpec, Filter, TimeRangeSpec } from '../../domain/query.js';
 import { fieldError } from '../../domain/errors.js';
@@ -14,6 +14,7 @@ import type { ScalarValue } from '../../query/index.js';
 import { buildRanking, commonEvents, parseFilters } from '../../query/index.js';
 import type { ViewContext, ViewMeta } from './context.js';
 import { fieldParam, isoSpan, metricParam, num, parseZoneParam, resolveModel, viewMeta, windowOf, zeroFilled } from './context.js';
+import { change } from '../shape.js';
 import { percentileOf } from './ranks.js';
 import { runView } from './read-tags.js';
 
@@ -82,7 +83,7 @@ export async function compare(ctx: ViewContext, body: CompareBody): Promise<Comp
     org: ctx.org,
     span,
     field,
-    metrics: parsed.map((m) => ({ expr: m.expr, zero: zeroFilled(m.expr) })),
+    metrics: parsed.map((m) => ({ expr: m.expr, zero: zeroFilled(m.expr), population: commonEvents([m.expr]) ?? [] })),
     events: commonEvents(parsed.map((m) => m.expr)) ?? [],
     filters: parsedFilters,
     dir: 'desc',
@@ -92,6 +93,18 @@ export async function compare(ctx: ViewContext, body: CompareBody): Promise<Comp
   });
   const [result, rankRows] = await Promise.all([chosen, runView(ctx, ranking, { metrics: parsed, filters: parsedFilters, spans: [span] })]);
   const rowsBy = new Map(result.rows.map((r) => [key(r[body.dimension]), r]));
+  // The query's rows are the range's groups: a value idle in the range has no row, so its previous
+  // period is read on its own.
+  const idle = values.filter((v) => !rowsBy.has(key(v)));
+  const previousWindow = result.meta.compare;
+  const idleBefore =
+    previousWindow && idle.length > 0
+      ? await ctx.engine.run(
+          { metrics: names, dimensions: [body.dimension], filters: [...filters, { field: body.dimension, op: 'in', value: idle }], timeRange: previousWindow, timezone, limit: idle.length },
+          scope,
+        )
+      : null;
+  const idleBy = new Map((idleBefore?.rows ?? []).map((r) => [key(r[body.dimension]), r]));
   const ranksBy = new Map(rankRows.map((r) => [key(r['v']), r]));
   const participants: Record<string, number> = {};
   names.forEach((m, i) => {
@@ -107,8 +120,9 @@ export async function compare(ctx: ViewContext, body: CompareBody): Promise<Comp
     const metrics = Object.fromEntries(parsed.map((m) => [m.name, row ? num(row[m.name]) : zeroFilled(m.expr) ? 0 : null]));
     const out: ComparedValue = { value, metrics, ranks };
     if (body.compare) {
-      out.previous = pick(row?.['previous'], names);
-      out.change = pick(row?.['change'], names);
+      const before = idleBy.get(key(value));
+      out.previous = row ? pick(row['previous'], names) : Object.fromEntries(parsed.map((m) => [m.name, before ? num(before[m.name]) : zeroFilled(m.expr) ? 0 : null]));
+      out.change = row ? pick(row['change'], names) : Object.fromEntries(names.map((m) => [m, change(metrics[m] ?? null, out.previous?.[m] ?? null)]));
     }
     return out;
   });

@@ -21,6 +21,12 @@ export interface RankedMetric {
   expr: MetricExpr;
   /** Coalesce NULL to 0 (counts and sums: a participant without matching rows scores 0). */
   zero: boolean;
+  /**
+   * The metric's own population when it is narrower than the ranking's `events` (several metrics
+   * reading different events): a value without a row of these events has a null metric, so it is
+   * neither ranked nor counted for this metric. Absent or empty: the ranking's population.
+   */
+  population?: readonly string[];
 }
 
 export interface RankingOptions {
@@ -54,6 +60,24 @@ function windows(i: number, dir: 'asc' | 'desc'): string[] {
   ];
 }
 
+/**
+ * The condition that a value has a row of the metric's own events, when that population is
+ * narrower than the ranking's `events`; null when the metric ranks the whole population.
+ */
+function ownPopulation(b: SqlBuilder, m: RankedMetric, events: readonly string[]): string | null {
+  const own = [...new Set(m.population ?? [])];
+  const narrower = own.length > 0 && (events.length === 0 || events.some((e) => !own.includes(e)));
+  // Only when used: each bound value becomes a parameter of the statement.
+  return narrower ? eventsCondition(b, own) : null;
+}
+
+/** A metric's score per value: null outside its own population (neither ranked nor counted). */
+function scoreSql(b: SqlBuilder, m: RankedMetric, events: readonly string[]): string {
+  const reads = ownPopulation(b, m, events);
+  const sql = metricSql(b, m.expr, m.zero);
+  return reads ? `CASE WHEN count(*) FILTER (WHERE ${reads}) > 0 THEN ${sql} END` : sql;
+}
+
 /** The `scores` CTE body shared by both statements: one row per value with its metrics. */
 function scores(b: SqlBuilder, o: Pick<RankingOptions, 'span' | 'field' | 'metrics' | 'events' | 'filters'>): string {
   const field = fieldExpr(b, o.field);
@@ -61,7 +85,7 @@ function scores(b: SqlBuilder, o: Pick<RankingOptions, 'span' | 'field' | 'metri
   const population = eventsCondition(b, o.events);
   if (population) where.push(population);
   where.push(...compileFilters(b, o.filters));
-  const metrics = o.metrics.map((m, i) => `${metricSql(b, m.expr, m.zero)} AS m${i}`);
+  const metrics = o.metrics.map((m, i) => `${scoreSql(b, m, o.events)} AS m${i}`);
   return [
     `  SELECT ${outputExpr(b, o.field)} AS v, ${metrics.join(', ')}`,
     `  FROM ${b.ident('events')}`,

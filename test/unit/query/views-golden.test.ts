@@ -76,6 +76,29 @@ describe('golden SQL: view builders (duckdb)', () => {
     expect(params).toEqual(['acme', span.from, span.to, 'payment.completed', 'payment.completed', 'u_1']);
   });
 
+  it('ranking by metrics of different events: each metric ranks only the values with one of its own events', () => {
+    const revenue = parseMetricRef('revenue', catalog);
+    const failed = parseMetricRef('failed', catalog);
+    const failureRate = parseMetricRef('failure_rate', catalog);
+    const { sql, params } = buildRanking(duck, {
+      org: 'acme', span, field: ACTOR, filters: [], dir: 'desc', limit: 1, offset: 0, include: [],
+      events: ['payment.completed', 'payment.failed'],
+      metrics: [
+        { expr: revenue.expr, zero: true, population: ['payment.completed'] },
+        { expr: failed.expr, zero: true, population: ['payment.failed'] },
+        { expr: failureRate.expr, zero: false, population: ['payment.failed', 'payment.completed'] },
+      ],
+    });
+    expect(sql.split('\n')[1]).toBe(
+      '  SELECT "actor" AS v, ' +
+        'CASE WHEN count(*) FILTER (WHERE "event" = $6) > 0 THEN coalesce(sum("p_amount") FILTER (WHERE "event" = $7), 0) END AS m0, ' +
+        'CASE WHEN count(*) FILTER (WHERE "event" = $8) > 0 THEN count(*) FILTER (WHERE "event" = $9) END AS m1, ' +
+        // The ratio reads every event of the ranking's population: no narrowing.
+        'CAST(count(*) FILTER (WHERE "event" = $10) AS DOUBLE) / NULLIF(CAST(count(*) FILTER (WHERE "event" = $11) AS DOUBLE), 0) AS m2',
+    );
+    expect(params.slice(5, 11)).toEqual(['payment.completed', 'payment.completed', 'payment.failed', 'payment.failed', 'payment.failed', 'payment.completed']);
+  });
+
   it('ranking ascending: lower is better, the next better value is the next lower one', () => {
     const revenue = parseMetricRef('payments', catalog);
     const { sql } = buildRanking(duck, { org: 'acme', span, field: ACTOR, metrics: [{ expr: revenue.expr, zero: true }], events: [], filters: [], dir: 'asc', limit: 5, offset: 0, include: [] });
