@@ -85,7 +85,7 @@ export async function insights(ctx: ViewContext, actor: string, params: Insights
     change: p.change,
     series: { buckets: buckets.map((b) => new Date(b).toISOString()), values: p.series },
     streak: streaks(p.activeDays, engine.clock(), timezone),
-    activeDays: p.activeDays.filter((d) => nextBucket(d, '1d', timezone) > span.from && d < span.to).length,
+    activeDays: p.activeDaysInRange,
     rank: {
       metric: model.actor.rankBy,
       rank: mine?.rank ?? null,

@@ -23,6 +23,8 @@ export interface Profile {
   breakdown: Array<{ value: CellValue; metrics: Values }>;
   /** Local midnights (epoch ms) of days with activity events, over all history. */
   activeDays: number[];
+  /** How many local days have an activity event within the range itself. */
+  activeDaysInRange: number;
   /** Epoch ms of the actor's latest event of any kind; null when it has none. */
   lastSeen: number | null;
 }
@@ -43,7 +45,8 @@ export function shapeProfile(rows: readonly SqlRow[], metrics: readonly ProfileM
   const totalsRows = of(PROFILE_GROUPS.totals);
   const totals = values(totalsRows.find((r) => r['p'] === 1), metrics);
   const previous = values(totalsRows.find((r) => r['p'] === 0), metrics);
-  const byDay = new Map(of(PROFILE_GROUPS.daily).filter((r) => r['p'] === 1).map((r) => [Number(r['day']), r]));
+  const daily = of(PROFILE_GROUPS.daily).filter((r) => r['p'] === 1);
+  const byDay = new Map(daily.map((r) => [Number(r['day']), r]));
   const series = Object.fromEntries(
     metrics.map((m, i) => [m.name, buckets.map((b) => { const r = byDay.get(b); return r ? num(r[`m${i}`]) : m.zero ? 0 : null; })]),
   );
@@ -62,6 +65,7 @@ export function shapeProfile(rows: readonly SqlRow[], metrics: readonly ProfileM
     series,
     breakdown,
     activeDays: days.filter((r) => Number(r['active']) > 0).map((r) => Number(r['day'])),
+    activeDaysInRange: daily.filter((r) => Number(r['active']) > 0).length,
     lastSeen: lasts.length ? Math.max(...lasts) : null,
   };
 }

@@ -163,12 +163,16 @@ describe('actor profile shaping', () => {
     { g: 3, p: 0, day: null, d0: null, m0: 20, m1: null, active: 1, seen: 1, last: 2 },
     { g: 3, p: null, day: null, d0: null, m0: 99, m1: 1, active: 9, seen: 9, last: 1 },
     { g: 1, p: 1, day: 100, d0: null, m0: 30, m1: 70, active: 3, seen: 3, last: 5 },
+    // A day of the range with events that do not make it active (another model's).
+    { g: 1, p: 1, day: 200, d0: null, m0: 0, m1: null, active: 0, seen: 0, last: 6 },
     { g: 2, p: 1, day: null, d0: 'algebra', m0: 10, m1: 60, active: 1, seen: 1, last: 5 },
     { g: 2, p: 1, day: null, d0: 'biology', m0: 20, m1: 80, active: 2, seen: 2, last: 5 },
     { g: 2, p: 1, day: null, d0: 'chess', m0: 0, m1: null, active: 1, seen: 0, last: 5 },
     { g: 2, p: 1, day: null, d0: null, m0: 0, m1: null, active: 1, seen: 1, last: 5 },
     { g: 5, p: null, day: 100, d0: null, m0: 30, m1: 70, active: 3, seen: 3, last: 5 },
     { g: 5, p: null, day: 0, d0: null, m0: 0, m1: null, active: 0, seen: 0, last: 1 },
+    // Active before the range only.
+    { g: 5, p: null, day: -100, d0: null, m0: 10, m1: null, active: 2, seen: 2, last: -50 },
   ];
 
   it('splits totals, previous, change, filled series, breakdown, active days and last seen', () => {
@@ -179,13 +183,14 @@ describe('actor profile shaping', () => {
     expect(p.series).toEqual({ xp: [30, 0], avg: [70, null] });
     // chess has no rows of the metrics' events; the null value is not a breakdown item.
     expect(p.breakdown.map((b) => b.value)).toEqual(['biology', 'algebra']);
-    expect(p.activeDays).toEqual([100]);
+    expect(p.activeDays).toEqual([100, -100]);
+    expect(p.activeDaysInRange).toBe(1);
     expect(p.lastSeen).toBe(5);
   });
 
   it('an actor without rows has no last seen; missing totals read like empty buckets', () => {
     const p = shapeProfile([], metrics, [100], 10);
-    expect(p).toMatchObject({ totals: { xp: 0, avg: null }, lastSeen: null, activeDays: [], breakdown: [] });
+    expect(p).toMatchObject({ totals: { xp: 0, avg: null }, lastSeen: null, activeDays: [], activeDaysInRange: 0, breakdown: [] });
   });
 });
 
