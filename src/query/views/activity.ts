@@ -1,7 +1,8 @@
 /**
  * A page of the newest events. Paging is keyset on the event time plus a skip count within that
  * time: `ts <= cursor.ts … OFFSET cursor.skip`. Rows sharing a timestamp are ordered by arrival
- * (received_at ascending) and then by their content, so an event ingested meanwhile at the same
+ * (received_at ascending, strictly increasing per writer: store/arrival-clock.ts) and then by
+ * their whole content (undeclared props too), so an event ingested meanwhile at the same
  * timestamp sorts after the ones already served and the skip count stays valid; events of other
  * timestamps never shift a page at all.
  */
@@ -67,7 +68,7 @@ export function buildActivity(dialect: Dialect, o: ActivityOptions): CompiledSql
   return b.select({
     select: [`${dialect.epochMs(ts)} AS at`, b.ident('event'), b.ident('actor'), b.ident('id'), b.ident('extra'), ...props],
     where,
-    orderBy: [`${ts} DESC`, `${b.ident('received_at')} ASC`, ...content, ...propOrder],
+    orderBy: [`${ts} DESC`, `${b.ident('received_at')} ASC`, ...content, ...propOrder, `${b.ident('extra')} ASC NULLS FIRST`],
     limit: o.limit,
     offset: o.before?.skip ?? 0,
   });

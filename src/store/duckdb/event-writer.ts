@@ -2,6 +2,7 @@ import { LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { AppendResult, StoredEvent } from '../../domain/event.js';
 import { type AppendRequest, type PreparedAppend as Prepared, prepareAppend as prepare } from '../append-request.js';
+import { ArrivalClock } from '../arrival-clock.js';
 import type { ActorKeys } from './actor-keys.js';
 import type { EventColumns } from './event-columns.js';
 import { ChunkFiller } from './chunk-filler.js';
@@ -29,6 +30,7 @@ class IdConflict extends Error {}
  * The caller serialises calls (one transaction per connection).
  */
 export class EventWriter {
+  private readonly arrivals = new ArrivalClock();
   private claimStatement: DuckDBPreparedStatement | null = null;
   private expectRepeats = false;
   private filler: { columns: EventColumns; filler: ChunkFiller } | null = null;
@@ -49,7 +51,7 @@ export class EventWriter {
   /** Results in request order. */
   async writeGroup(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
     const group = requests.map(prepare);
-    const receivedAt = Date.now();
+    const receivedAt = this.arrivals.next();
     const anyIds = group.some((p) => p.ids.length > 0);
     if (!anyIds || !this.expectRepeats) {
       try {

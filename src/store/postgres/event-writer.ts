@@ -9,6 +9,7 @@ import type { ClientBase } from 'pg';
 import type { AppendResult, PropValue, StoredEvent } from '../../domain/event.js';
 import type { PropDef, PropType } from '../../model/types.js';
 import { type AppendRequest, type PreparedAppend, prepareAppend } from '../append-request.js';
+import { ArrivalClock } from '../arrival-clock.js';
 import type { SqlParam } from '../port.js';
 import type { ExistingColumn } from '../prop-column-plan.js';
 import { arrayLiteral } from './array-literal.js';
@@ -105,6 +106,7 @@ class InsertPlan {
 
 export class PgEventWriter {
   private plan: InsertPlan;
+  private readonly arrivals = new ArrivalClock();
 
   constructor(columns: readonly ExistingColumn[] = [], props: Iterable<PropDef> = []) {
     this.plan = PgEventWriter.planFor(columns, props);
@@ -123,7 +125,7 @@ export class PgEventWriter {
   /** Results in request order. The caller owns `client` and serialises calls. */
   async writeGroup(client: ClientBase, requests: readonly AppendRequest[]): Promise<AppendResult[]> {
     const group = requests.map(prepareAppend);
-    const receivedAt = Date.now();
+    const receivedAt = this.arrivals.next();
     const written = await inTransaction(client, async () => {
       const fresh: StoredEvent[][] = [];
       for (const p of group) fresh.push(await this.newEvents(client, p));

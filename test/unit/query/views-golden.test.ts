@@ -231,7 +231,7 @@ describe('golden SQL: view builders (duckdb)', () => {
         'FROM "events"',
         `WHERE "org_id" = $1 AND "ts" <= epoch_ms($2::BIGINT) AND "ts" <= epoch_ms($3::BIGINT)`,
         'ORDER BY "ts" DESC, "received_at" ASC, "event" ASC NULLS FIRST, "actor" ASC NULLS FIRST, "id" ASC NULLS FIRST, ' +
-          '"p_amount" ASC NULLS FIRST, "p_due_at" ASC NULLS FIRST',
+          '"p_amount" ASC NULLS FIRST, "p_due_at" ASC NULLS FIRST, "extra" ASC NULLS FIRST',
         'LIMIT $4 OFFSET $5',
       ),
       params: ['acme', 9, 5, 51, 2],
