@@ -7,18 +7,9 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../fixtures/app.js';
 import { neutralized, openpyxlAvailable, readCsv, readParquet, readXlsx, readXlsxWithOpenpyxl } from './readers.js';
+import type { Cell, Column, QueryAnswer } from './query-table.js';
+import { table, typed } from './query-table.js';
 import { ORG, RANGE, post, seeded } from './setup.js';
-
-type Cell = string | number | boolean | null;
-interface Column {
-  name: string;
-  type: string;
-}
-interface QueryAnswer {
-  columns: Column[];
-  rows: Array<Record<string, Cell | Record<string, Cell>>>;
-  meta: { timezone: string };
-}
 
 let t: TestApp;
 let token: string;
@@ -43,33 +34,6 @@ async function answer(spec: object): Promise<QueryAnswer> {
   const res = await t.app.inject({ method: 'POST', url: '/api/v1/query', headers: { authorization: `Bearer ${token}` }, payload: spec });
   expect(res.statusCode).toBe(200);
   return res.json() as QueryAnswer;
-}
-
-/** The answer as the table an export holds: compare values flattened, times as epoch ms. */
-function table(a: QueryAnswer): { header: Column[]; rows: Cell[][] } {
-  const metrics = a.columns.filter((c) => c.type === 'number' && !['channel', 'currency', 'premium'].includes(c.name)).map((c) => c.name);
-  const compare = a.rows.some((r) => 'previous' in r);
-  const header = [
-    ...a.columns,
-    ...(compare ? metrics.map((m) => ({ name: `previous.${m}`, type: 'number' })) : []),
-    ...(compare ? metrics.map((m) => ({ name: `change.${m}`, type: 'number' })) : []),
-  ];
-  const rows = a.rows.map((r) =>
-    header.map((c) => {
-      const [group, field] = c.name.includes('.') && compare ? (c.name.split(/\.(.*)/) as [string, string]) : [null, c.name];
-      const v = group ? (r[group] as Record<string, Cell>)[field] ?? null : (r[c.name] as Cell);
-      return c.type === 'time' && typeof v === 'string' ? Date.parse(v) : v;
-    }),
-  );
-  return { header, rows };
-}
-
-function typed(text: string, type: string): Cell {
-  if (text === '') return null;
-  if (type === 'number') return Number(text);
-  if (type === 'boolean') return text === 'true';
-  if (type === 'time') return Date.parse(text);
-  return text;
 }
 
 /** XLSX keeps a line break as LF: a CR (or CRLF) in a text cell reads back as LF. */
@@ -98,7 +62,7 @@ describe.each([
   beforeAll(async () => {
     const a = await answer(spec);
     zone = a.meta.timezone;
-    expected = table(a);
+    expected = table(a, { dimensions: spec.dimensions, compare: 'compare' in spec });
     expect(expected.rows.length).toBeGreaterThan(5);
   });
 
