@@ -11,12 +11,13 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PropValue, StoredEvent } from '../../../src/domain/event.js';
+import type { StoredEvent } from '../../../src/domain/event.js';
 import { defaultModelPaths } from '../../../src/model/load.js';
 import type { TestApp } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
 import { FIXTURE_END } from '../../fixtures/events.js';
 import { dropPrefix, SHARED_REDIS_URL, testPrefix } from '../../fixtures/redis.js';
+import { learningEvent } from '../views/setup.js';
 import { postEvents, UNLIMITED } from './helpers.js';
 
 const RUNS = Number(process.env['TALLY_FUZZ_RUNS'] ?? 12);
@@ -24,7 +25,7 @@ const PREFIX = testPrefix('views-interleaving');
 const M = 60_000;
 const ACTORS = ['u_1', 'u_2', 'u_3'];
 
-const learningEvent = fc
+const randomEvent = fc
   .record({
     event: fc.constantFrom('app.opened', 'lesson.started', 'lesson.completed', 'quiz.submitted'),
     minute: fc.integer({ min: 0, max: 14 * 24 * 60 - 1 }),
@@ -34,12 +35,7 @@ const learningEvent = fc
     small: fc.integer({ min: 0, max: 4 }),
     passed: fc.boolean(),
   })
-  .map(({ event, minute, actor, klass, course, small, passed }): StoredEvent => {
-    const props: Record<string, PropValue> = { class: klass, course };
-    if (event === 'lesson.completed') Object.assign(props, { xp: 10 * small, duration_seconds: 60 * small });
-    if (event === 'quiz.submitted') Object.assign(props, { xp: 5 * small, score: 25 * small, passed });
-    return { event, timestamp: FIXTURE_END - minute * M, actor, id: null, props };
-  });
+  .map(({ minute, klass, course, ...e }): StoredEvent => learningEvent({ ...e, timestamp: FIXTURE_END - minute * M, props: { class: klass, course } }));
 
 interface Read {
   method: 'GET' | 'POST';
@@ -65,7 +61,7 @@ const READS: Read[] = [
 
 type Step = { kind: 'ingest'; events: StoredEvent[] } | { kind: 'read'; read: number };
 const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ kind: fc.constant('ingest' as const), events: fc.array(learningEvent, { minLength: 1, maxLength: 3 }) }),
+  fc.record({ kind: fc.constant('ingest' as const), events: fc.array(randomEvent, { minLength: 1, maxLength: 3 }) }),
   fc.record({ kind: fc.constant('read' as const), read: fc.nat({ max: READS.length - 1 }) }),
 );
 
@@ -101,7 +97,7 @@ describe('random ingests and view reads through the cache', () => {
   it('every view answers what a fresh computation answers', { timeout: Math.max(60_000, RUNS * 10_000) }, async () => {
     let hits = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(learningEvent, { minLength: 5, maxLength: 30 }), fc.array(step, { minLength: 6, maxLength: 30 }), async (seed, steps) => {
+      fc.asyncProperty(fc.array(randomEvent, { minLength: 5, maxLength: 30 }), fc.array(step, { minLength: 6, maxLength: 30 }), async (seed, steps) => {
         const name = `views-${org++}`;
         await t.seed(name, seed);
         const token = await t.token(name, 'analyst');

@@ -15,7 +15,7 @@ import type { CompareResult } from '../../../src/engine/views/compare.js';
 import { defaultModelPaths } from '../../../src/model/load.js';
 import type { TestApp } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
-import { closeTo, FIXTURE_END, metricEvents, metricValue, rankReference, within } from './setup.js';
+import { closeTo, FIXTURE_END, LEARNING_EVENTS, learningEvent, metricEvents, metricValue, rankReference, within } from './setup.js';
 
 const RUNS = Number(process.env['TALLY_FUZZ_RUNS'] ?? 12) * 4;
 const M = 60_000;
@@ -23,7 +23,7 @@ const DAY = 24 * 60 * M;
 /** The range [FROM, TO) and the previous period [FROM − 3 days, FROM). */
 const TO = FIXTURE_END - DAY;
 const FROM = TO - 3 * DAY;
-const EVENTS = ['app.opened', 'lesson.started', 'lesson.completed', 'quiz.submitted'];
+const EVENTS = LEARNING_EVENTS;
 const METRICS = ['xp_earned', 'lessons_completed', 'quizzes_passed', 'avg_score', 'time_spent', 'quiz_pass_rate', 'sessions', 'median_score'];
 const CLASSES = ['c1', 'c2', 'c3', 'c4'];
 const ACTORS = ['a', 'b', 'c', 'd', 'e'];
@@ -40,11 +40,7 @@ const happening = fc.record({
 type Happening = typeof happening extends fc.Arbitrary<infer T> ? T : never;
 
 function toEvent(h: Happening): StoredEvent {
-  const props: Record<string, PropValue> = {};
-  if (h.klass !== null) props['class'] = h.klass;
-  if (h.event === 'lesson.completed') Object.assign(props, { xp: 10 * h.small, duration_seconds: 60 * h.small });
-  if (h.event === 'quiz.submitted') Object.assign(props, { xp: 5 * h.small, score: 25 * h.small, passed: h.passed });
-  return { event: h.event, timestamp: FROM - 4 * DAY + h.minute * M, actor: h.actor, id: null, props };
+  return learningEvent({ ...h, timestamp: FROM - 4 * DAY + h.minute * M, props: h.klass === null ? {} : { class: h.klass } });
 }
 
 const request = fc.record({

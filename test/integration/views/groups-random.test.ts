@@ -10,12 +10,12 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PropValue, StoredEvent } from '../../../src/domain/event.js';
+import type { StoredEvent } from '../../../src/domain/event.js';
 import type { GroupResult, Performer } from '../../../src/engine/views/groups.js';
 import { defaultModelPaths } from '../../../src/model/load.js';
 import type { TestApp } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
-import { closeTo, FIXTURE_END, metricValue, within } from './setup.js';
+import { closeTo, FIXTURE_END, LEARNING_EVENTS, learningEvent, metricValue, within } from './setup.js';
 
 const RUNS = Number(process.env['TALLY_FUZZ_RUNS'] ?? 12) * 4;
 const M = 60_000;
@@ -23,7 +23,7 @@ const DAY = 24 * 60 * M;
 /** The range [FROM, TO); the app's clock is FIXTURE_END, a day after TO. */
 const TO = FIXTURE_END - DAY;
 const FROM = TO - 3 * DAY;
-const EVENTS = ['app.opened', 'lesson.started', 'lesson.completed', 'quiz.submitted'];
+const EVENTS = LEARNING_EVENTS;
 const ACTOR_METRICS = ['xp_earned', 'lessons_completed', 'quizzes_passed', 'avg_score', 'time_spent'];
 const ADDITIVE = new Set(['xp_earned', 'lessons_completed', 'quizzes_passed', 'time_spent']);
 
@@ -39,11 +39,7 @@ const happening = fc.record({
 type Happening = typeof happening extends fc.Arbitrary<infer T> ? T : never;
 
 function toEvent(h: Happening): StoredEvent {
-  const props: Record<string, PropValue> = {};
-  if (h.klass !== null) props['class'] = h.klass;
-  if (h.event === 'lesson.completed') Object.assign(props, { xp: 10 * h.small, duration_seconds: 60 * h.small });
-  if (h.event === 'quiz.submitted') Object.assign(props, { xp: 5 * h.small, score: 25 * h.small, passed: h.passed });
-  return { event: h.event, timestamp: FROM - 2 * DAY + h.minute * M, actor: h.actor, id: null, props };
+  return learningEvent({ ...h, timestamp: FROM - 2 * DAY + h.minute * M, props: h.klass === null ? {} : { class: h.klass } });
 }
 
 let t: TestApp;

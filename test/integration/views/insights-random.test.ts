@@ -11,19 +11,19 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PropValue, StoredEvent } from '../../../src/domain/event.js';
+import type { StoredEvent } from '../../../src/domain/event.js';
 import type { InsightsResult } from '../../../src/engine/views/insights.js';
 import { defaultModelPaths } from '../../../src/model/load.js';
 import type { TestApp } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
 import { localDayKey, localParts } from '../../fixtures/reference.js';
-import { closeTo, FIXTURE_END, metricEvents, metricValue, rankReference, within } from './setup.js';
+import { closeTo, FIXTURE_END, LEARNING_EVENTS, learningEvent, metricEvents, metricValue, rankReference, within } from './setup.js';
 
 const RUNS = Number(process.env['TALLY_FUZZ_RUNS'] ?? 12) * 4;
 const M = 60_000;
 const DAY = 24 * 60 * M;
 const BASE = FIXTURE_END - 12 * DAY;
-const MODEL_EVENTS = ['app.opened', 'lesson.started', 'lesson.completed', 'quiz.submitted'];
+const MODEL_EVENTS = LEARNING_EVENTS;
 const METRICS = ['xp_earned', 'lessons_completed', 'quizzes_passed', 'avg_score', 'time_spent'];
 const ZONES = ['UTC', 'Europe/Berlin', 'Asia/Kathmandu', 'America/New_York'];
 
@@ -39,11 +39,7 @@ const happening = fc.record({
 type Happening = typeof happening extends fc.Arbitrary<infer T> ? T : never;
 
 function toEvent(h: Happening): StoredEvent {
-  const props: Record<string, PropValue> = {};
-  if (h.course !== null) props['course'] = h.course;
-  if (h.event === 'lesson.completed') Object.assign(props, { xp: 10 * h.small, duration_seconds: 60 * h.small });
-  if (h.event === 'quiz.submitted') Object.assign(props, { xp: 5 * h.small, score: 25 * h.small, passed: h.passed });
-  return { event: h.event, timestamp: BASE + h.minute * M, actor: h.actor, id: null, props };
+  return learningEvent({ ...h, timestamp: BASE + h.minute * M, props: h.course === null ? {} : { course: h.course } });
 }
 
 const request = fc.record({

@@ -13,7 +13,7 @@ import type { RealtimeResult } from '../../../src/engine/views/realtime.js';
 import { defaultModelPaths } from '../../../src/model/load.js';
 import type { TestApp } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
-import { FIXTURE_END } from './setup.js';
+import { FIXTURE_END, LEARNING_EVENTS } from './setup.js';
 
 const RUNS = Number(process.env['TALLY_FUZZ_RUNS'] ?? 12) * 4;
 const MINUTE = 60_000;
@@ -50,7 +50,7 @@ describe('random realtime', () => {
         expect(res.statusCode, `${what} → ${res.body}`).toBe(200);
         const body = res.json<RealtimeResult>();
         const kept = events.filter((e) =>
-          'event' in narrow ? e.event === narrow.event : 'model' in narrow ? ['app.opened', 'lesson.started', 'lesson.completed', 'quiz.submitted'].includes(e.event) : true,
+          'event' in narrow ? e.event === narrow.event : 'model' in narrow ? LEARNING_EVENTS.includes(e.event) : true,
         );
         const since = (ms: number) => kept.filter((e) => e.timestamp >= NOW - ms && e.timestamp <= NOW);
         const running = NOW - (NOW % MINUTE);

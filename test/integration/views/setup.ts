@@ -208,3 +208,17 @@ export function funnelReference(events: readonly StoredEvent[], steps: string[],
   }
   return { counts, medians: gaps.map((g, k) => (k === 0 ? null : median(g))) };
 }
+
+/** The learning model's events (models/learning.yaml). */
+export const LEARNING_EVENTS = ['app.opened', 'lesson.started', 'lesson.completed', 'quiz.submitted'];
+
+/**
+ * A learning event of the random histories: xp, duration and score from one small number (so
+ * values tie), `passed` on quizzes, and the given props (class, course).
+ */
+export function learningEvent(o: { event: string; actor: string; timestamp: number; small: number; passed: boolean; props: Record<string, PropValue> }): StoredEvent {
+  const props: Record<string, PropValue> = { ...o.props };
+  if (o.event === 'lesson.completed') Object.assign(props, { xp: 10 * o.small, duration_seconds: 60 * o.small });
+  if (o.event === 'quiz.submitted') Object.assign(props, { xp: 5 * o.small, score: 25 * o.small, passed: o.passed });
+  return { event: o.event, timestamp: o.timestamp, actor: o.actor, id: null, props };
+}
