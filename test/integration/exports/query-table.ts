@@ -30,7 +30,8 @@ export function table(a: QueryAnswer, query: { dimensions: readonly string[]; co
   ];
   const rows = a.rows.map((r) =>
     header.map((c) => {
-      const [group, field] = c.name.includes('.') && compare ? (c.name.split(/\.(.*)/) as [string, string]) : [null, c.name];
+      // Only the flattened compare columns nest; a dimension may have a dot of its own (props.coupon).
+      const [group, field] = compare && /^(previous|change)\./.test(c.name) ? (c.name.split(/\.(.*)/) as [string, string]) : [null, c.name];
       const v = group ? (r[group] as Record<string, Cell>)[field] ?? null : (r[c.name] as Cell);
       return c.type === 'time' && typeof v === 'string' ? Date.parse(v) : v;
     }),
