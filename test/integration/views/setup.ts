@@ -189,17 +189,25 @@ function median(xs: number[]): number | null {
  * at its first step-1 event in [from, to); step k is its earliest step-k event strictly after step
  * k−1, at most `windowMs` after entering.
  */
-export function funnelReference(events: readonly StoredEvent[], steps: string[], windowMs: number, from: number, to: number): { counts: number[]; medians: Array<number | null> } {
+export function funnelReference(
+  events: readonly StoredEvent[],
+  stepsOrNames: ReadonlyArray<string | ((e: StoredEvent) => boolean)>,
+  windowMs: number,
+  from: number,
+  to: number,
+): { counts: number[]; medians: Array<number | null> } {
+  // A step is an event name, or a predicate (a name with the step's filters).
+  const steps = stepsOrNames.map((s) => (typeof s === 'string' ? (e: StoredEvent) => e.event === s : s));
   const counts = steps.map(() => 0);
   const gaps: number[][] = steps.map(() => []);
   for (const [, list] of groupBy(events.filter((x) => x.actor !== null), (x) => x.actor)) {
     const sorted = [...list].sort((a, b) => a.timestamp - b.timestamp);
-    const entry = sorted.find((x) => x.event === steps[0] && x.timestamp >= from && x.timestamp < to);
+    const entry = sorted.find((x) => steps[0]!(x) && x.timestamp >= from && x.timestamp < to);
     if (!entry) continue;
     counts[0]!++;
     let last = entry.timestamp;
     for (let k = 1; k < steps.length; k++) {
-      const next = sorted.find((x) => x.event === steps[k] && x.timestamp > last && x.timestamp <= entry.timestamp + windowMs);
+      const next = sorted.find((x) => steps[k]!(x) && x.timestamp > last && x.timestamp <= entry.timestamp + windowMs);
       if (!next) break;
       counts[k]!++;
       gaps[k]!.push(next.timestamp - last);
