@@ -67,18 +67,24 @@ export async function compare(ctx: ViewContext, body: CompareBody): Promise<Comp
   const span = await windowOf(ctx, body.timeRange, timezone);
   const timeRange = isoSpan(span);
   const scope = { org: ctx.org };
-  const chosen = ctx.engine.run(
-    {
-      metrics: names,
-      dimensions: [body.dimension],
-      filters: [...filters, { field: body.dimension, op: 'in', value: values }],
-      timeRange,
-      timezone,
-      limit: values.length,
-      ...(body.compare ? { compare: body.compare } : {}),
-    },
-    scope,
-  );
+  // The metrics of some values of the dimension over a window (with the previous period when asked).
+  const metricsOf = (wanted: ScalarValue[], window: { from: string; to: string }, previous?: CompareSpec) =>
+    ctx.engine.run(
+      {
+        metrics: names,
+        dimensions: [body.dimension],
+        filters: [...filters, { field: body.dimension, op: 'in', value: wanted }],
+        timeRange: window,
+        timezone,
+        limit: wanted.length,
+        ...(previous ? { compare: previous } : {}),
+      },
+      scope,
+    );
+  // A value without a row reads like an empty bucket: 0 for counts and sums, null otherwise.
+  const read = (row: Record<string, unknown> | undefined): Record<string, number | null> =>
+    Object.fromEntries(parsed.map((m) => [m.name, row ? num(row[m.name]) : zeroFilled(m.expr) ? 0 : null]));
+  const chosen = metricsOf(values, timeRange, body.compare);
   const ranking = buildRanking(ctx.engine.dialect, {
     org: ctx.org,
     span,
@@ -97,13 +103,7 @@ export async function compare(ctx: ViewContext, body: CompareBody): Promise<Comp
   // period is read on its own.
   const idle = values.filter((v) => !rowsBy.has(key(v)));
   const previousWindow = result.meta.compare;
-  const idleBefore =
-    previousWindow && idle.length > 0
-      ? await ctx.engine.run(
-          { metrics: names, dimensions: [body.dimension], filters: [...filters, { field: body.dimension, op: 'in', value: idle }], timeRange: previousWindow, timezone, limit: idle.length },
-          scope,
-        )
-      : null;
+  const idleBefore = previousWindow && idle.length > 0 ? await metricsOf(idle, previousWindow) : null;
   const idleBy = new Map((idleBefore?.rows ?? []).map((r) => [key(r[body.dimension]), r]));
   const ranksBy = new Map(rankRows.map((r) => [key(r['v']), r]));
   const participants: Record<string, number> = {};
@@ -116,13 +116,12 @@ export async function compare(ctx: ViewContext, body: CompareBody): Promise<Comp
     const ranks = Object.fromEntries(
       names.map((m, i) => [m, { rank: num(ranked?.[`r${i}`]), percentile: percentileOf(ranked?.[`p${i}`]) }]),
     );
-    // A value without rows reads like an empty bucket: 0 for counts and sums, null otherwise.
-    const metrics = Object.fromEntries(parsed.map((m) => [m.name, row ? num(row[m.name]) : zeroFilled(m.expr) ? 0 : null]));
+    const metrics = read(row);
     const out: ComparedValue = { value, metrics, ranks };
     if (body.compare) {
-      const before = idleBy.get(key(value));
-      out.previous = row ? pick(row['previous'], names) : Object.fromEntries(parsed.map((m) => [m.name, before ? num(before[m.name]) : zeroFilled(m.expr) ? 0 : null]));
-      out.change = row ? pick(row['change'], names) : Object.fromEntries(names.map((m) => [m, change(metrics[m] ?? null, out.previous?.[m] ?? null)]));
+      const previous = row ? pick(row['previous'], names) : read(idleBy.get(key(value)));
+      out.previous = previous;
+      out.change = row ? pick(row['change'], names) : Object.fromEntries(names.map((m) => [m, change(metrics[m] ?? null, previous[m] ?? null)]));
     }
     return out;
   });
