@@ -15,7 +15,7 @@ import type { CompareResult } from '../../../src/engine/views/compare.js';
 import { defaultModelPaths } from '../../../src/model/load.js';
 import type { TestApp } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
-import { closeTo, FIXTURE_END, LEARNING_EVENTS, learningEvent, metricEvents, metricValue, rankReference, within } from './setup.js';
+import { changeReference, closeTo, FIXTURE_END, LEARNING_EVENTS, learningEvent, metricValue, rankPopulation, rankReference, within } from './setup.js';
 
 const RUNS = Number(process.env['TALLY_FUZZ_RUNS'] ?? 12) * 4;
 const M = 60_000;
@@ -60,28 +60,6 @@ afterAll(() => t.close());
 
 const valueOf = (dimension: string, e: StoredEvent): PropValue | undefined => (dimension === 'actor' ? e.actor : e.props[dimension]);
 
-/** Per metric: the participants' values (the population of the metric, non-null values only). */
-function participants(events: readonly StoredEvent[], dimension: string, metric: string): Map<string, number> {
-  const reads = metricEvents(t.catalog, metric);
-  const byValue = new Map<string, StoredEvent[]>();
-  for (const e of within(events, FROM, TO)) {
-    const v = valueOf(dimension, e);
-    if (v === null || v === undefined) continue;
-    byValue.set(String(v), [...(byValue.get(String(v)) ?? []), e]);
-  }
-  const out = new Map<string, number>();
-  for (const [v, list] of byValue) {
-    if (!list.some((e) => reads.length === 0 || reads.includes(e.event))) continue;
-    const value = metricValue(t.catalog, metric, list);
-    if (value !== null) out.set(v, value);
-  }
-  return out;
-}
-
-function change(now: number | null, before: number | null): number | null {
-  return now === null || before === null || before === 0 ? null : (now - before) / before;
-}
-
 describe('random compare over random histories', () => {
   it('metrics, previous values, ranks, percentiles and participants follow the rules', { timeout: Math.max(30_000, RUNS * 600) }, async () => {
     await fc.assert(
@@ -106,7 +84,7 @@ describe('random compare over random histories', () => {
         const body = res.json<CompareResult>();
         expect(body.values.map((v) => v.value), what).toEqual(values);
         for (const metric of q.metrics) {
-          const ranked = participants(events, q.dimension, metric);
+          const ranked = rankPopulation(t.catalog, within(events, FROM, TO), (e) => valueOf(q.dimension, e), metric);
           const ranks = rankReference(ranked);
           expect(body.participants[metric], `${what} ${metric} participants`).toBe(ranked.size);
           for (const v of body.values) {
@@ -120,7 +98,7 @@ describe('random compare over random histories', () => {
             if (q.compare) {
               const before = metricValue(t.catalog, metric, within(mine, FROM - 3 * DAY, FROM));
               expect(closeTo(v.previous![metric], before), `${what} ${v.value} ${metric} previous`).toBe(true);
-              expect(closeTo(v.change![metric], change(now, before)), `${what} ${v.value} ${metric} change`).toBe(true);
+              expect(closeTo(v.change![metric], changeReference(now, before)), `${what} ${v.value} ${metric} change`).toBe(true);
             }
           }
         }

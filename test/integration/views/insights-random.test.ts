@@ -17,7 +17,7 @@ import { defaultModelPaths } from '../../../src/model/load.js';
 import type { TestApp } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
 import { localDayKey, localParts } from '../../fixtures/reference.js';
-import { closeTo, FIXTURE_END, LEARNING_EVENTS, learningEvent, metricEvents, metricValue, rankReference, within } from './setup.js';
+import { changeReference, closeTo, FIXTURE_END, LEARNING_EVENTS, learningEvent, metricEvents, metricValue, rankPopulation, rankReference, within } from './setup.js';
 
 const RUNS = Number(process.env['TALLY_FUZZ_RUNS'] ?? 12) * 4;
 const M = 60_000;
@@ -93,8 +93,7 @@ describe('random insights over random histories', () => {
         expectValues(body.previous, values(before), `${what} previous`);
         for (const m of METRICS) {
           const [cur, prev] = [metricValue(t.catalog, m, now), metricValue(t.catalog, m, before)];
-          const change = cur === null || prev === null || prev === 0 ? null : (cur - prev) / prev;
-          expect(closeTo(body.change[m], change), `${what} change ${m}`).toBe(true);
+          expect(closeTo(body.change[m], changeReference(cur, prev)), `${what} change ${m}`).toBe(true);
         }
 
         // The series: one bucket per local day the range touches, each at local midnight.
@@ -123,12 +122,7 @@ describe('random insights over random histories', () => {
         body.breakdown?.items.forEach((item, i) => expectValues(item.metrics, items[i]!.metrics, `${what} breakdown ${String(item.value)}`));
 
         // Rank by xp_earned among every actor with an event xp_earned reads in the range.
-        const population = new Map<string, number>();
-        const xpEvents = metricEvents(t.catalog, 'xp_earned');
-        for (const actor of new Set(events.map((e) => e.actor!))) {
-          const theirs = within(events.filter((e) => e.actor === actor), from, to);
-          if (theirs.some((e) => xpEvents.includes(e.event))) population.set(actor, metricValue(t.catalog, 'xp_earned', theirs)!);
-        }
+        const population = rankPopulation(t.catalog, within(events, from, to), (e) => e.actor, 'xp_earned');
         const ranks = rankReference(population);
         const expectedRank = ranks.get(q.actor);
         expect(body.rank.participants, `${what} participants`).toBe(population.size);

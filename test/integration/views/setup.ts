@@ -161,6 +161,26 @@ export function iso(ms: number): string {
 }
 
 /** Competition ranks ("1224") and percent_rank × 100 (2 decimals) of values, best = highest. */
+/** Period-over-period change as docs/api.md defines it: null when either value is null or the previous is 0. */
+export function changeReference(now: number | null, before: number | null): number | null {
+  return now === null || before === null || before === 0 ? null : (now - before) / before;
+}
+
+/**
+ * The participants of a ranking by `metric` (docs/api.md Rankings): each value of the field with
+ * at least one event in `events` that the metric reads, and a non-null metric over its events.
+ */
+export function rankPopulation(catalog: Catalog, events: readonly StoredEvent[], valueOf: (e: StoredEvent) => PropValue | undefined, metric: string): Map<string, number> {
+  const reads = metricEvents(catalog, metric);
+  const out = new Map<string, number>();
+  for (const [v, list] of groupBy(events, (e) => valueOf(e) ?? null)) {
+    if (v === null || !list.some((e) => reads.length === 0 || reads.includes(e.event))) continue;
+    const value = metricValue(catalog, metric, list);
+    if (value !== null) out.set(String(v), value);
+  }
+  return out;
+}
+
 export function rankReference(values: ReadonlyMap<string, number>, dir: 'desc' | 'asc' = 'desc') {
   const better = (a: number, b: number) => (dir === 'desc' ? a > b : a < b);
   const list = [...values.entries()];

@@ -15,7 +15,7 @@ import type { TestApp } from '../../fixtures/app.js';
 import { createTestApp } from '../../fixtures/app.js';
 import { bucketKey } from '../../fixtures/random-queries.js';
 import { groupBy } from '../../fixtures/reference.js';
-import { closeTo, DAY, FIXTURE_END, dataset, metricValue, within } from './setup.js';
+import { changeReference, closeTo, DAY, FIXTURE_END, dataset, metricValue, within } from './setup.js';
 
 const RUNS = Number(process.env['TALLY_FUZZ_RUNS'] ?? 12) * 3;
 const M = 60_000;
@@ -68,7 +68,7 @@ describe('random summaries', () => {
           const [now, before] = [metricValue(t.catalog, kpi.metric, current), metricValue(t.catalog, kpi.metric, previous)];
           expect(closeTo(kpi.value, now), `${what} ${kpi.metric} value ${kpi.value}, expected ${now}`).toBe(true);
           expect(closeTo(kpi.previous, before), `${what} ${kpi.metric} previous ${kpi.previous}, expected ${before}`).toBe(true);
-          expect(closeTo(kpi.change, now === null || before === null || before === 0 ? null : (now - before) / before), `${what} ${kpi.metric} change`).toBe(true);
+          expect(closeTo(kpi.change, changeReference(now, before)), `${what} ${kpi.metric} change`).toBe(true);
           names.forEach((name, i) => {
             const expected = metricValue(t.catalog, kpi.metric, byBucket.get(name) ?? []);
             expect(closeTo(kpi.series[i], expected), `${what} ${kpi.metric} ${body.buckets[i]} = ${kpi.series[i]}, expected ${expected}`).toBe(true);
